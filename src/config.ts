@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/** The one config schema. Keys are the same in the JSON file (DEJAVU_CONFIG) and here. */
+export const configSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).default(8080),
+    host: z.string().min(1).default('127.0.0.1'),
+    data_dir: z.string().min(1).default('./data'),
+    /** When non-empty, every /v1 route requires `Authorization: Bearer <key>`. */
+    api_keys: z.array(z.string().min(1)).default([]),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Largest accepted request body, bytes. */
+    body_limit_bytes: z.number().int().min(1024).default(1_048_576),
+    cache: z
+      .object({
+        /** Minimum cosine similarity (0..1, higher = closer) for a semantic hit. */
+        threshold: z.number().gt(0).max(1).default(0.9),
+        /** TTL for stored entries when the request gives none, seconds; 0 = never expires. */
+        default_ttl_seconds: z.number().int().min(0).default(0),
+        /** Nearest neighbours examined per semantic lookup before the hit decision. */
+        candidates: z.number().int().min(1).max(100).default(8),
+        /** Longest prompt accepted, characters. */
+        max_prompt_chars: z.number().int().min(1).default(32_768),
+      })
+      .strict()
+      .default({ threshold: 0.9, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768 }),
+    embedder: z
+      .object({
+        /** Root folder holding `<model>/` (the install step extracts the model here). */
+        models_dir: z.string().min(1).default('./models'),
+        model: z.string().min(1).default('onnx-community/all-MiniLM-L6-v2-ONNX'),
+        dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16']).default('q4'),
+        /** onnxruntime intra-op threads. */
+        threads: z.number().int().min(1).max(64).default(2),
+      })
+      .strict()
+      .default({ models_dir: './models', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2 }),
+    index: z
+      .object({
+        m: z.number().int().min(2).max(128).default(16),
+        ef_construction: z.number().int().min(10).max(2000).default(200),
+        ef: z.number().int().min(1).max(5000).default(64),
+        /** How often dirty index shards are written to disk, seconds; 0 = only at shutdown. */
+        save_interval_seconds: z.number().int().min(0).default(300),
+      })
+      .strict()
+      .default({ m: 16, ef_construction: 200, ef: 64, save_interval_seconds: 300 }),
+    store: z
+      .object({
+        /** SQLite synchronous mode. With WAL, 'normal' survives process crashes (kill -9);
+         * 'full' also survives power loss at the cost of an fsync per write. */
+        synchronous: z.enum(['normal', 'full']).default('normal'),
+      })
+      .strict()
+      .default({ synchronous: 'normal' }),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type Env = Record<string, string | undefined>;
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new Error('top level must be a JSON object');
+    }
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Environment variables override the file. Numbers stay strings-turned-numbers so zod names the field. */
+function envOverrides(env: Env): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (env.DEJAVU_PORT !== undefined) out.port = env.DEJAVU_PORT.trim() === '' ? Number.NaN : Number(env.DEJAVU_PORT);
+  if (env.DEJAVU_HOST !== undefined) out.host = env.DEJAVU_HOST;
+  if (env.DEJAVU_DATA_DIR !== undefined) out.data_dir = env.DEJAVU_DATA_DIR;
+  if (env.DEJAVU_LOG_LEVEL !== undefined) out.log_level = env.DEJAVU_LOG_LEVEL;
+  if (env.DEJAVU_API_KEYS !== undefined) {
+    out.api_keys = env.DEJAVU_API_KEYS.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  }
+  return out;
+}
+
+/** Parses config from an object (file contents merged with env); throws ConfigError naming the bad field. */
+export function parseConfig(input: unknown): Config {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new ConfigError(`invalid config: ${problems.join('; ')}`);
+}
+
+export function loadConfig(env: Env, file: string | undefined = env.DEJAVU_CONFIG): Config {
+  const fromFile = file !== undefined && file !== '' ? readConfigFile(file) : {};
+  return parseConfig({ ...fromFile, ...envOverrides(env) });
+}

@@ -1,0 +1,88 @@
+import type { RequestKey, StoredEntry, StoreOptions } from './types.js';
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface Embedder {
+  /** Identifies the model and dtype; vectors from different ids are never compared. */
+  readonly modelId: string;
+  readonly dims: number;
+  /** Returns an L2-normalised float32 vector of length `dims`. */
+  embed(text: string): Promise<Float32Array>;
+}
+
+/** Identifies one isolated search space: a namespace + partition pair. */
+export interface ShardRef {
+  namespace: string;
+  partitionKey: string;
+}
+
+export interface Neighbor {
+  label: number;
+  /** Cosine similarity, 0..1, higher = closer. */
+  similarity: number;
+}
+
+export interface IndexStats {
+  /** Live vectors. */
+  size: number;
+  /** Allocated slots over all shards. */
+  capacity: number;
+  /** Slots holding deleted (markDelete) vectors not yet reused. */
+  deleted: number;
+  shards: number;
+}
+
+export interface VectorIndex {
+  /** Adds or replaces the vector of `label` inside the shard. `seq` is the entry's write sequence. */
+  add(shard: ShardRef, label: number, vector: Float32Array, seq: number): void;
+  /** Removes `label` from the shard; false when it was not there. */
+  remove(shard: ShardRef, label: number): boolean;
+  /** Drops every shard of a namespace. */
+  dropNamespace(namespace: string): void;
+  /** Up to `k` nearest live vectors inside the shard, closest first. */
+  search(shard: ShardRef, vector: Float32Array, k: number): Neighbor[];
+  stats(): IndexStats;
+}
+
+export type NewEntry = RequestKey &
+  Omit<StoreOptions, 'ttlSeconds'> & { embedding: Float32Array; embedder: string; createdAt: number; expiresAt: number | null };
+
+export interface UpsertResult {
+  entry: StoredEntry;
+  /** True when an entry with the same normalised prompt existed and was replaced (id kept). */
+  replaced: boolean;
+  /** The embedder of the replaced row, when replaced. */
+  previousEmbedder: string | null;
+}
+
+/** Per-shard fingerprint of the stored rows: equal stamps mean equal index content. */
+export interface ShardStamp extends ShardRef {
+  count: number;
+  maxSeq: number;
+}
+
+export interface EntryStore {
+  findExact(namespace: string, partitionKey: string, promptHash: string): StoredEntry | undefined;
+  getByLabels(labels: readonly number[]): StoredEntry[];
+  getById(id: string): StoredEntry | undefined;
+  upsert(entry: NewEntry): UpsertResult;
+  recordHit(label: number, at: number): void;
+  /** Deletes one entry and returns it, or undefined when unknown. */
+  deleteById(id: string): StoredEntry | undefined;
+  deleteNamespace(namespace: string): number;
+  count(): number;
+  /** Stamps of every shard's rows embedded with `embedder`. */
+  shardStamps(embedder: string): ShardStamp[];
+  /** Labels of a shard's rows embedded with `embedder`. */
+  shardLabels(shard: ShardRef, embedder: string): number[];
+  /** Labels and embeddings of a shard's rows embedded with `embedder`. */
+  shardVectors(shard: ShardRef, embedder: string): Iterable<{ label: number; seq: number; embedding: Float32Array }>;
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+  close(): void;
+}

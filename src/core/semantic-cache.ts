@@ -1,0 +1,115 @@
+import { decide, freshnessProblem, type PolicyContext } from './policy.js';
+import type { Clock, Embedder, EntryStore, IndexStats, VectorIndex } from './ports.js';
+import type { LookupOptions, LookupOutcome, LookupStatus, RequestKey, StoredEntry, StoreOptions } from './types.js';
+
+export interface CacheStats {
+  entries: number;
+  lookups: Record<LookupStatus, number>;
+  /** (hit + semantic-hit) / lookups since start; null before the first lookup. */
+  hitRate: number | null;
+  index: IndexStats;
+  model: { id: string; dims: number };
+}
+
+export interface SemanticCacheDeps {
+  store: EntryStore;
+  index: VectorIndex;
+  embedder: Embedder;
+  clock: Clock;
+  /** Nearest neighbours examined per semantic lookup. */
+  candidates: number;
+}
+
+/** Lookup / store / invalidate over the ports. No HTTP, no files. */
+export class SemanticCache {
+  private readonly counts: Record<LookupStatus, number> = { hit: 0, 'semantic-hit': 0, miss: 0 };
+
+  constructor(private readonly deps: SemanticCacheDeps) {}
+
+  get embedder(): Embedder {
+    return this.deps.embedder;
+  }
+
+  async lookup(key: RequestKey, options: LookupOptions): Promise<LookupOutcome> {
+    const outcome = await this.resolve(key, options);
+    this.counts[outcome.status] += 1;
+    return outcome;
+  }
+
+  private async resolve(key: RequestKey, options: LookupOptions): Promise<LookupOutcome> {
+    const { store, index, embedder, clock } = this.deps;
+    const ctx: PolicyContext = { ...options, now: clock.now() };
+    // Exact tier: same normalised text in the same namespace + partition; no embedding needed.
+    const exact = store.findExact(key.namespace, key.partitionKey, key.promptHash);
+    if (exact !== undefined && freshnessProblem(exact, ctx) === null) {
+      return { status: 'hit', entry: this.markHit(exact, ctx.now), similarity: 1, candidate: null };
+    }
+    const vector = await embedder.embed(key.text);
+    const neighbors = index.search(key, vector, this.deps.candidates);
+    const byLabel = new Map(store.getByLabels(neighbors.map((n) => n.label)).map((e) => [e.label, e]));
+    const candidates = neighbors.flatMap((n) => {
+      const entry = byLabel.get(n.label);
+      return entry === undefined ? [] : [{ entry, similarity: n.similarity }];
+    });
+    // An exact match that is not in the index (e.g. embedded by another model) still informs the miss.
+    if (exact !== undefined && !byLabel.has(exact.label)) candidates.push({ entry: exact, similarity: 1 });
+    const decision = decide(candidates, ctx);
+    if (decision.kind === 'hit') {
+      return { status: 'semantic-hit', entry: this.markHit(decision.entry, ctx.now), similarity: decision.similarity, candidate: null };
+    }
+    return { status: 'miss', entry: null, similarity: null, candidate: decision.best };
+  }
+
+  private markHit(entry: StoredEntry, now: number): StoredEntry {
+    this.deps.store.recordHit(entry.label, now);
+    return { ...entry, hitCount: entry.hitCount + 1, lastHitAt: now };
+  }
+
+  /** Stores (or replaces, keeping the id) the answer for the key's normalised prompt. */
+  async store(key: RequestKey, options: StoreOptions): Promise<StoredEntry> {
+    const { store, index, embedder, clock } = this.deps;
+    const embedding = await embedder.embed(key.text);
+    const createdAt = clock.now();
+    const expiresAt = options.ttlSeconds > 0 ? createdAt + options.ttlSeconds * 1000 : null;
+    // SQLite first: once it commits the entry is durable; the index can always be rebuilt from it.
+    const { entry } = store.upsert({
+      ...key,
+      response: options.response,
+      metadata: options.metadata,
+      embedding,
+      embedder: embedder.modelId,
+      createdAt,
+      expiresAt,
+    });
+    index.add(key, entry.label, embedding, entry.seq);
+    return entry;
+  }
+
+  get(id: string): StoredEntry | undefined {
+    return this.deps.store.getById(id);
+  }
+
+  delete(id: string): boolean {
+    const removed = this.deps.store.deleteById(id);
+    if (removed === undefined) return false;
+    this.deps.index.remove(removed, removed.label);
+    return true;
+  }
+
+  deleteNamespace(namespace: string): number {
+    const deleted = this.deps.store.deleteNamespace(namespace);
+    this.deps.index.dropNamespace(namespace);
+    return deleted;
+  }
+
+  stats(): CacheStats {
+    const total = this.counts.hit + this.counts['semantic-hit'] + this.counts.miss;
+    return {
+      entries: this.deps.store.count(),
+      lookups: { ...this.counts },
+      hitRate: total === 0 ? null : (this.counts.hit + this.counts['semantic-hit']) / total,
+      index: this.deps.index.stats(),
+      model: { id: this.deps.embedder.modelId, dims: this.deps.embedder.dims },
+    };
+  }
+}

@@ -1,0 +1,41 @@
+/** Errors with a stable machine-readable `code` and the HTTP status they map to. */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, code = 'invalid_request') {
+    super(code, message, 400);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super('not_found', message, 404);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'missing or invalid API key') {
+    super('unauthorized', message, 401);
+  }
+}
+
+export class NotReadyError extends AppError {
+  constructor(message = 'service is starting: the model or index is not ready yet') {
+    super('not_ready', message, 503);
+  }
+}
+
+export class ConfigError extends AppError {
+  constructor(message: string) {
+    super('invalid_config', message, 500);
+  }
+}

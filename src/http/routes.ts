@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { requestKey } from '../core/request-key.js';
+import type { SemanticCache } from '../core/semantic-cache.js';
+import type { RequestKey } from '../core/types.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type { Ready } from '../ready.js';
+import type { Metrics } from './metrics.js';
+import { entryJson, idParams, makeSchemas, namespaceParams } from './schemas.js';
+
+export interface RouteDeps {
+  config: Config;
+  cache: Ready<SemanticCache>;
+  metrics: Metrics;
+}
+
+function keyOf(body: { namespace: string; model?: string | undefined; prompt?: string | undefined; messages?: unknown }, maxChars: number): RequestKey {
+  const key = requestKey({ namespace: body.namespace, model: body.model, prompt: body.prompt, messages: body.messages as never });
+  if (key.prompt.length > maxChars) throw new ValidationError(`prompt is longer than ${maxChars} characters`);
+  return key;
+}
+
+export function cacheRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { config, cache, metrics } = deps;
+  const maxChars = config.cache.max_prompt_chars;
+  const schemas = makeSchemas(maxChars);
+
+  app.post('/v1/cache/lookup', async (request) => {
+    const t0 = performance.now();
+    const body = schemas.lookup.parse(request.body);
+    const c = cache.get();
+    const out = await c.lookup(keyOf(body, maxChars), {
+      threshold: body.threshold ?? config.cache.threshold,
+      maxAgeSeconds: body.max_age_seconds,
+    });
+    const tookMs = performance.now() - t0;
+    metrics.observeLookup(out.status, tookMs / 1000);
+    return {
+      hit: out.status !== 'miss',
+      status: out.status,
+      similarity: out.similarity,
+      entry: out.entry === null ? null : entryJson(out.entry),
+      candidate: out.candidate === null ? null : { id: out.candidate.entry.id, similarity: out.candidate.similarity, reason: out.candidate.reason },
+      took_ms: Math.round(tookMs * 1000) / 1000,
+    };
+  });
+
+  app.post('/v1/cache/store', async (request, reply) => {
+    const body = schemas.store.parse(request.body);
+    const c = cache.get();
+    const entry = await c.store(keyOf(body, maxChars), {
+      response: body.response,
+      ttlSeconds: body.ttl_seconds ?? config.cache.default_ttl_seconds,
+      metadata: body.metadata ?? null,
+    });
+    metrics.stores.inc();
+    return reply.status(201).send({ id: entry.id });
+  });
+
+  app.get('/v1/cache/entries/:id', async (request) => {
+    const { id } = idParams.parse(request.params);
+    const entry = cache.get().get(id);
+    if (entry === undefined) throw new NotFoundError(`entry ${id} not found`);
+    return entryJson(entry);
+  });
+
+  app.delete('/v1/cache/entries/:id', async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    if (!cache.get().delete(id)) throw new NotFoundError(`entry ${id} not found`);
+    return reply.status(204).send();
+  });
+
+  app.delete('/v1/cache/namespaces/:namespace', async (request) => {
+    const { namespace } = namespaceParams.parse(request.params);
+    return { deleted: cache.get().deleteNamespace(namespace) };
+  });
+
+  app.get('/v1/cache/stats', async () => {
+    const s = cache.get().stats();
+    return {
+      entries: s.entries,
+      lookups: s.lookups,
+      hit_rate: s.hitRate,
+      index: s.index,
+      model: s.model,
+    };
+  });
+}

@@ -1,0 +1,59 @@
+import { buildApp } from './app.js';
+import { loadConfig, type Config } from './config.js';
+import type { SemanticCache } from './core/semantic-cache.js';
+import { Ready } from './ready.js';
+import { openService, type Service } from './service.js';
+
+/** The only place that reads the environment, listens and handles signals. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    console.error(`dejavu: ${(err as Error).message}`);
+    process.exit(2);
+  }
+
+  const cache = new Ready<SemanticCache>();
+  let service: Service | undefined;
+  const app = buildApp({
+    config,
+    cache,
+    readiness: () => (service === undefined ? {} : { index: service.indexLoad, entries: service.store.count() }),
+    logger: { level: config.log_level },
+  });
+  await app.listen({ port: config.port, host: config.host });
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) {
+      app.log.warn({ signal }, 'second signal: exiting without a clean shutdown');
+      process.exit(1);
+    }
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: draining requests');
+    try {
+      await app.close(); // stops accepting, waits for in-flight requests
+      await service?.close(); // saves the index, closes the database
+      app.log.info('shutdown complete');
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    service = await openService(config, { log: app.log });
+  } catch (err) {
+    app.log.fatal({ err }, `startup failed: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  service.startAutosave(config.index.save_interval_seconds);
+  cache.set(service.cache);
+  app.log.info({ entries: service.store.count(), model: service.embedder.modelId }, 'ready');
+}
+
+void main();

@@ -1,0 +1,40 @@
+import type Database from 'better-sqlite3';
+
+/** Forward-only migrations; entry i brings the schema to user_version i + 1. Never edit a shipped one. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE entries (
+     id            INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: it is the HNSW label
+     uid           TEXT    NOT NULL UNIQUE,           -- public opaque id
+     namespace     TEXT    NOT NULL,
+     partition_key TEXT    NOT NULL,                  -- sha256 of model + context that must match
+     model         TEXT,
+     prompt        TEXT    NOT NULL,
+     prompt_hash   TEXT    NOT NULL,                  -- sha256 of the normalised prompt
+     response      TEXT    NOT NULL,
+     response_json INTEGER NOT NULL,                  -- 1 when response holds a JSON object
+     embedding     BLOB    NOT NULL,                  -- float32 little-endian, L2-normalised
+     embedder      TEXT    NOT NULL,
+     created_at    INTEGER NOT NULL,                  -- ms since epoch
+     expires_at    INTEGER,                           -- ms since epoch, NULL = never
+     hit_count     INTEGER NOT NULL DEFAULT 0,
+     last_hit_at   INTEGER,
+     metadata      TEXT,                              -- JSON object or NULL
+     seq           INTEGER NOT NULL                   -- write sequence, bumped on insert/replace
+   );
+   CREATE UNIQUE INDEX entries_exact ON entries(namespace, partition_key, prompt_hash);
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   INSERT INTO meta(key, value) VALUES ('seq', '0');`,
+];
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`database schema version ${current} is newer than this build supports (${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
