@@ -11,8 +11,9 @@ import type { Ready } from './ready.js';
 export interface AppDeps {
   config: Config;
   cache: Ready<SemanticCache>;
-  /** Extra readiness details shown by /readyz (e.g. how the index was loaded). */
-  readiness?: () => Record<string, unknown>;
+  /** Extra readiness details shown by /readyz (e.g. how the index was loaded); `draining: true`
+   * (set during shutdown) makes /readyz answer 503 so load balancers stop routing here. */
+  readiness?: () => { draining?: boolean; [detail: string]: unknown };
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -50,7 +51,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const details = deps.readiness?.() ?? {};
-    return reply.status(cache.isReady ? 200 : 503).send({ ready: cache.isReady, ...details });
+    const ready = cache.isReady && details.draining !== true;
+    return reply.status(ready ? 200 : 503).send({ ready, ...details });
   });
   app.get('/metrics', async (_request, reply) =>
     reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),

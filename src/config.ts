@@ -11,6 +11,9 @@ export const configSchema = z
     /** When non-empty, every /v1 route requires `Authorization: Bearer <key>`. */
     api_keys: z.array(z.string().min(1)).default([]),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** On SIGTERM, /readyz turns 503 and requests are still served for this long before the
+     * listener closes, so load balancers can stop routing first. Seconds. */
+    shutdown_delay_seconds: z.number().min(0).max(300).default(0),
     /** Largest accepted request body, bytes. */
     body_limit_bytes: z.number().int().min(1024).default(1_048_576),
     cache: z

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import type { SemanticCache } from './core/semantic-cache.js';
@@ -19,20 +20,21 @@ async function main(): Promise<void> {
   const app = buildApp({
     config,
     cache,
-    readiness: () => (service === undefined ? {} : { index: service.indexLoad, entries: service.store.count() }),
+    readiness: () => ({ draining: stopping, ...(service === undefined ? {} : { index: service.indexLoad, entries: service.store.count() }) }),
     logger: { level: config.log_level },
   });
+  let stopping = false;
   await app.listen({ port: config.port, host: config.host });
 
-  let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) {
       app.log.warn({ signal }, 'second signal: exiting without a clean shutdown');
       process.exit(1);
     }
     stopping = true;
-    app.log.info({ signal }, 'shutting down: draining requests');
+    app.log.info({ signal, delay_s: config.shutdown_delay_seconds }, 'shutting down: draining requests');
     try {
+      if (config.shutdown_delay_seconds > 0) await delay(config.shutdown_delay_seconds * 1000);
       await app.close(); // stops accepting, waits for in-flight requests
       await service?.close(); // saves the index, closes the database
       app.log.info('shutdown complete');

@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseConfig, type Config } from '../src/config.js';
+import type { Clock, Embedder } from '../src/core/ports.js';
+import { TransformersEmbedder } from '../src/embedding/transformers-embedder.js';
+
+export const REPO = resolve(import.meta.dirname, '..');
+export const MODELS_DIR = join(REPO, 'models');
+
+/** A clock tests move by hand. */
+export class FakeClock implements Clock {
+  constructor(public ms = Date.UTC(2026, 0, 1)) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}
+
+/** Wraps the real embedder and counts calls, so tests can assert when embedding happened. */
+export class CountingEmbedder implements Embedder {
+  calls = 0;
+  constructor(private readonly inner: Embedder) {}
+  get modelId(): string {
+    return this.inner.modelId;
+  }
+  get dims(): number {
+    return this.inner.dims;
+  }
+  embed(text: string): Promise<Float32Array> {
+    this.calls += 1;
+    return this.inner.embed(text);
+  }
+}
+
+let shared: Promise<TransformersEmbedder> | undefined;
+/** The real model, loaded once per test file. */
+export function realEmbedder(): Promise<TransformersEmbedder> {
+  shared ??= TransformersEmbedder.load({ modelsDir: MODELS_DIR, model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 1 });
+  return shared;
+}
+
+/** A fresh temp dir; remove it with cleanup(). */
+export function tempDir(prefix = 'dejavu-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function testConfig(dataDir: string, overrides: Record<string, unknown> = {}): Config {
+  return parseConfig({ data_dir: dataDir, log_level: 'silent', embedder: { models_dir: MODELS_DIR, model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 1 }, ...overrides });
+}

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import type { SemanticCache } from '../../src/core/semantic-cache.js';
+import { Ready } from '../../src/ready.js';
+import { testConfig } from '../helpers.js';
+import { startHarness, type Harness } from './harness.js';
+
+describe('API keys', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ api_keys: ['key-one', 'key-two'] });
+  });
+  afterAll(async () => h.cleanup());
+
+  it('rejects /v1 routes without a valid bearer key', async () => {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: 'key-one' }, { authorization: 'Basic a2V5LW9uZQ==' }]) {
+      const res = await h.app.inject({ url: '/v1/cache/stats', headers });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error.code).toBe('unauthorized');
+    }
+    const lookup = await h.app.inject({ method: 'POST', url: '/v1/cache/lookup', payload: { prompt: 'hi' } });
+    expect(lookup.statusCode).toBe(401);
+  });
+
+  it('accepts any configured key and leaves health checks open', async () => {
+    expect((await h.app.inject({ url: '/v1/cache/stats', headers: { authorization: 'Bearer key-two' } })).statusCode).toBe(200);
+    expect((await h.app.inject({ url: '/v1/cache/stats', headers: { authorization: 'bearer key-one' } })).statusCode).toBe(200);
+    expect((await h.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await h.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+});
+
+describe('readiness', () => {
+  it('answers 503 until the cache is ready, with a JSON error on /v1 routes', async () => {
+    const cache = new Ready<SemanticCache>();
+    const app = buildApp({ config: testConfig('/nonexistent'), cache });
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    const ready = await app.inject({ url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().ready).toBe(false);
+    const lookup = await app.inject({ method: 'POST', url: '/v1/cache/lookup', payload: { prompt: 'hi' } });
+    expect(lookup.statusCode).toBe(503);
+    expect(lookup.json().error.code).toBe('not_ready');
+    expect(lookup.headers['retry-after']).toBe('1');
+    await app.close();
+  });
+});
