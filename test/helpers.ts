@@ -29,6 +29,9 @@ export class CountingEmbedder implements Embedder {
   get dims(): number {
     return this.inner.dims;
   }
+  fits(text: string): boolean {
+    return this.inner.fits(text);
+  }
   embed(text: string): Promise<Float32Array> {
     this.calls += 1;
     return this.inner.embed(text);

@@ -11,6 +11,9 @@ export interface Embedder {
   /** Identifies the model and dtype; vectors from different ids are never compared. */
   readonly modelId: string;
   readonly dims: number;
+  /** True when the whole text fits the model's input window. A longer text would be silently
+   * truncated, and two long prompts differing only after the cut would look identical. */
+  fits(text: string): boolean;
   /** Returns an L2-normalised float32 vector of length `dims`. */
   embed(text: string): Promise<Float32Array>;
 }
@@ -50,7 +53,10 @@ export interface VectorIndex {
 }
 
 export type NewEntry = RequestKey &
-  Omit<StoreOptions, 'ttlSeconds'> & { embedding: Float32Array; embedder: string; createdAt: number; expiresAt: number | null };
+  Omit<StoreOptions, 'ttlSeconds'> & {
+    /** null when the prompt does not fit the embedder: such entries are served by the exact tier only. */
+    embedding: Float32Array | null;
+    embedder: string; createdAt: number; expiresAt: number | null };
 
 export interface UpsertResult {
   entry: StoredEntry;

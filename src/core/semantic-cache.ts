@@ -44,6 +44,10 @@ export class SemanticCache {
     if (exact !== undefined && freshnessProblem(exact, ctx) === null) {
       return { status: 'hit', entry: this.markHit(exact, ctx.now), similarity: 1, candidate: null };
     }
+    if (!embedder.fits(key.text)) {
+      const candidate = exact === undefined ? null : { entry: exact, similarity: 1, reason: freshnessProblem(exact, ctx) ?? 'expired' };
+      return { status: 'miss', entry: null, similarity: null, candidate, skipped: 'prompt_exceeds_model_window' };
+    }
     const vector = await embedder.embed(key.text);
     const neighbors = index.search(key, vector, this.deps.candidates);
     const byLabel = new Map(store.getByLabels(neighbors.map((n) => n.label)).map((e) => [e.label, e]));
@@ -68,7 +72,9 @@ export class SemanticCache {
   /** Stores (or replaces, keeping the id) the answer for the key's normalised prompt. */
   async store(key: RequestKey, options: StoreOptions): Promise<StoredEntry> {
     const { store, index, embedder, clock } = this.deps;
-    const embedding = await embedder.embed(key.text);
+    // A prompt longer than the model window is never embedded: its truncated vector would
+    // match any prompt sharing the prefix. It is still stored and served by the exact tier.
+    const embedding = embedder.fits(key.text) ? await embedder.embed(key.text) : null;
     const createdAt = clock.now();
     const expiresAt = options.ttlSeconds > 0 ? createdAt + options.ttlSeconds * 1000 : null;
     // SQLite first: once it commits the entry is durable; the index can always be rebuilt from it.
@@ -81,7 +87,8 @@ export class SemanticCache {
       createdAt,
       expiresAt,
     });
-    index.add(key, entry.label, embedding, entry.seq);
+    if (embedding === null) index.remove(key, entry.label);
+    else index.add(key, entry.label, embedding, entry.seq);
     return entry;
   }
 

@@ -55,7 +55,14 @@ export interface RejectedCandidate extends Candidate {
 export type LookupOutcome =
   | { status: 'hit'; entry: StoredEntry; similarity: 1; candidate: null }
   | { status: 'semantic-hit'; entry: StoredEntry; similarity: number; candidate: null }
-  | { status: 'miss'; entry: null; similarity: null; candidate: RejectedCandidate | null };
+  | {
+      status: 'miss';
+      entry: null;
+      similarity: null;
+      candidate: RejectedCandidate | null;
+      /** Set when the semantic tier was not searched. */
+      skipped?: 'prompt_exceeds_model_window';
+    };
 
 export type LookupStatus = LookupOutcome['status'];
 

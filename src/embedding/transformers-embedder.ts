@@ -15,12 +15,21 @@ export interface TransformersEmbedderOptions {
 /** Sentence embeddings with transformers.js: mean pooling, L2-normalised, fully offline. */
 export class TransformersEmbedder implements Embedder {
   readonly modelId: string;
+  /** Model input window in tokens, special tokens included. */
+  readonly maxTokens: number;
   private constructor(
     private readonly extractor: FeatureExtractionPipeline,
     readonly dims: number,
     opts: TransformersEmbedderOptions,
   ) {
     this.modelId = `${opts.model}@${opts.dtype}`;
+    this.maxTokens = extractor.tokenizer.model_max_length;
+  }
+
+  fits(text: string): boolean {
+    // Every WordPiece token covers at least one character, so short texts need no tokenising.
+    if (text.length <= (this.maxTokens - 2) / 2) return true;
+    return this.extractor.tokenizer.encode(text).length <= this.maxTokens;
   }
 
   /** Loads the model from disk; never downloads. Throws with the install command when files are missing. */

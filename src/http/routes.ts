@@ -42,6 +42,7 @@ export function cacheRoutes(app: FastifyInstance, deps: RouteDeps): void {
       entry: out.entry === null ? null : entryJson(out.entry),
       candidate: out.candidate === null ? null : { id: out.candidate.entry.id, similarity: out.candidate.similarity, reason: out.candidate.reason },
       took_ms: Math.round(tookMs * 1000) / 1000,
+      ...(out.status === 'miss' && out.skipped !== undefined ? { semantic_skipped: out.skipped } : {}),
     };
   });
 

@@ -12,7 +12,7 @@ const MIGRATIONS: readonly string[] = [
      prompt_hash   TEXT    NOT NULL,                  -- sha256 of the normalised prompt
      response      TEXT    NOT NULL,
      response_json INTEGER NOT NULL,                  -- 1 when response holds a JSON object
-     embedding     BLOB    NOT NULL,                  -- float32 little-endian, L2-normalised
+     embedding     BLOB,                              -- float32 LE, L2-normalised; NULL = too long to embed (exact tier only)
      embedder      TEXT    NOT NULL,
      created_at    INTEGER NOT NULL,                  -- ms since epoch
      expires_at    INTEGER,                           -- ms since epoch, NULL = never

@@ -95,9 +95,9 @@ export class SqliteStore implements EntryStore {
       deleteNamespace: db.prepare(`DELETE FROM entries WHERE namespace = ?`),
       count: db.prepare(`SELECT count(*) AS n FROM entries`),
       stamps: db.prepare(`SELECT namespace, partition_key, count(*) AS n, max(seq) AS max_seq FROM entries
-        WHERE embedder = ? GROUP BY namespace, partition_key`),
-      shardLabels: db.prepare(`SELECT id FROM entries WHERE namespace = ? AND partition_key = ? AND embedder = ?`).pluck(),
-      shardVectors: db.prepare(`SELECT id, seq, embedding FROM entries WHERE namespace = ? AND partition_key = ? AND embedder = ?`),
+        WHERE embedder = ? AND embedding IS NOT NULL GROUP BY namespace, partition_key`),
+      shardLabels: db.prepare(`SELECT id FROM entries WHERE namespace = ? AND partition_key = ? AND embedder = ? AND embedding IS NOT NULL`).pluck(),
+      shardVectors: db.prepare(`SELECT id, seq, embedding FROM entries WHERE namespace = ? AND partition_key = ? AND embedder = ? AND embedding IS NOT NULL`),
       getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`),
       setMeta: db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
     };
@@ -133,7 +133,7 @@ export class SqliteStore implements EntryStore {
         prompt_hash: e.promptHash,
         response: typeof e.response === 'string' ? e.response : JSON.stringify(e.response),
         response_json: typeof e.response === 'string' ? 0 : 1,
-        embedding: toBlob(e.embedding),
+        embedding: e.embedding === null ? null : toBlob(e.embedding),
         embedder: e.embedder,
         created_at: e.createdAt,
         expires_at: e.expiresAt,

@@ -106,6 +106,20 @@ describe('lookup/store REST API with the real model', () => {
     expect((await post(h.app, '/v1/cache/lookup', { prompt: 'temp question two', namespace: 'scratch' })).body).toMatchObject({ status: 'miss', candidate: null });
   });
 
+  it('never matches prompts longer than the model window semantically (their tail would be cut off)', async () => {
+    const doc = 'The quarterly report lists revenue, costs and headcount for every region. '.repeat(60);
+    const indexed = h.service.index.stats().size;
+    const stored = await post(h.app, '/v1/cache/store', { prompt: `${doc}\nQuestion: what was the revenue?`, response: 'revenue answer' });
+    expect(stored.status).toBe(201);
+    expect(h.service.index.stats().size).toBe(indexed); // stored, but not embedded
+    const same = await post(h.app, '/v1/cache/lookup', { prompt: `${doc}\nQuestion: what was the revenue?` });
+    expect(same.body).toMatchObject({ status: 'hit', entry: { id: stored.body?.id } });
+    const before = h.embedder.calls;
+    const other = await post(h.app, '/v1/cache/lookup', { prompt: `${doc}\nQuestion: what was the headcount?` });
+    expect(other.body).toMatchObject({ status: 'miss', candidate: null, semantic_skipped: 'prompt_exceeds_model_window' });
+    expect(h.embedder.calls).toBe(before);
+  });
+
   it('reports stats', async () => {
     const res = await h.app.inject({ url: '/v1/cache/stats' });
     const s = res.json();
@@ -115,7 +129,7 @@ describe('lookup/store REST API with the real model', () => {
     expect(s.lookups.miss).toBeGreaterThan(0);
     expect(s.hit_rate).toBeGreaterThan(0);
     expect(s.hit_rate).toBeLessThan(1);
-    expect(s.index).toMatchObject({ size: s.entries });
+    expect(s.index.size).toBe(s.entries - 1); // the over-long prompt is stored but not indexed
     expect(s.index.capacity).toBeGreaterThanOrEqual(s.index.size);
     expect(s.model).toEqual({ id: 'onnx-community/all-MiniLM-L6-v2-ONNX@q4', dims: 384 });
     const metrics = await h.app.inject({ url: '/metrics' });

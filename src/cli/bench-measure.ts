@@ -1,0 +1,115 @@
+import type { Client } from 'undici';
+import { requestKey } from '../core/request-key.js';
+import type { SemanticCache } from '../core/semantic-cache.js';
+import type { LookupStatus } from '../core/types.js';
+import type { Embedder } from '../core/ports.js';
+import { summarize, timed, type Summary } from './bench-stats.js';
+
+/** Every benchmark entry lives in this namespace / model partition. */
+export const NAMESPACE = 'bench';
+export const MODEL = 'bench-llm';
+
+export type Kind = 'exact' | 'semantic' | 'miss';
+export const EXPECTED: Record<Kind, LookupStatus> = { exact: 'hit', semantic: 'semantic-hit', miss: 'miss' };
+
+/** One lookup to send; `source` is the stored prompt it should find (absent for misses). */
+export interface Probe {
+  prompt: string;
+  source?: string;
+}
+
+export interface KindResult {
+  expected: LookupStatus;
+  measured: number;
+  /** Lookups whose status was the expected one; latency is summarised over these only. */
+  matched: number;
+  statuses: Record<LookupStatus, number>;
+  /** Hits that returned an entry other than `source` (a near-duplicate won). */
+  otherEntry: number;
+  latencyMs: Summary;
+  /** Server-measured handling time (HTTP only), ms. */
+  serverTookMs?: Summary;
+}
+
+interface Observation {
+  status: LookupStatus;
+  ms: number;
+  entryPrompt: string | null;
+  tookMs?: number;
+}
+
+function tally(kind: Kind, probes: readonly Probe[], obs: readonly Observation[]): KindResult {
+  const expected = EXPECTED[kind];
+  const statuses: Record<LookupStatus, number> = { hit: 0, 'semantic-hit': 0, miss: 0 };
+  let otherEntry = 0;
+  obs.forEach((o, i) => {
+    statuses[o.status] += 1;
+    const source = probes[i]?.source;
+    if (o.entryPrompt !== null && source !== undefined && o.entryPrompt !== source) otherEntry += 1;
+  });
+  const good = obs.filter((o) => o.status === expected);
+  const result: KindResult = { expected, measured: obs.length, matched: good.length, statuses, otherEntry, latencyMs: summarize(good.map((o) => o.ms)) };
+  if (obs.some((o) => o.tookMs !== undefined)) result.serverTookMs = summarize(good.map((o) => o.tookMs ?? Number.NaN));
+  return result;
+}
+
+/** Stores every prompt sequentially; returns wall time, ms. */
+export async function storeAll(cache: SemanticCache, prompts: readonly string[], onProgress: (done: number) => void): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < prompts.length; i++) {
+    const key = requestKey({ namespace: NAMESPACE, model: MODEL, prompt: prompts[i] as string });
+    await cache.store(key, { response: `cached answer #${i}`, ttlSeconds: 0, metadata: null });
+    if ((i + 1) % 1000 === 0) onProgress(i + 1);
+  }
+  return performance.now() - t0;
+}
+
+export interface EmbedResult {
+  latencyMs: Summary;
+  /** Sequential embeddings per second. */
+  perSecond: number;
+}
+
+/** Raw embedder latency: `warmup` untimed calls, then `calls` timed sequential calls. */
+export async function measureEmbedder(embedder: Embedder, prompts: readonly string[], calls: number, warmup: number): Promise<EmbedResult> {
+  const at = (i: number): string => prompts[i % prompts.length] as string;
+  for (let i = 0; i < warmup; i++) await embedder.embed(at(i));
+  const samples: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) samples.push((await timed(() => embedder.embed(at(warmup + i)))).ms);
+  const seconds = (performance.now() - t0) / 1000;
+  return { latencyMs: summarize(samples), perSecond: calls / seconds };
+}
+
+/** In-process lookups through SemanticCache, one at a time, at the given threshold. */
+export async function lookupInProcess(cache: SemanticCache, kind: Kind, probes: readonly Probe[], threshold: number): Promise<KindResult> {
+  const obs: Observation[] = [];
+  for (const p of probes) {
+    const key = requestKey({ namespace: NAMESPACE, model: MODEL, prompt: p.prompt });
+    const { value, ms } = await timed(() => cache.lookup(key, { threshold }));
+    obs.push({ status: value.status, ms, entryPrompt: value.entry?.prompt ?? null });
+  }
+  return tally(kind, probes, obs);
+}
+
+interface LookupBody {
+  status: LookupStatus;
+  took_ms: number;
+  entry: { prompt: string } | null;
+}
+
+/** POST /v1/cache/lookup, sequentially over one keep-alive connection; latency is client-side. */
+export async function lookupHttp(client: Client, kind: Kind, probes: readonly Probe[]): Promise<KindResult> {
+  const obs: Observation[] = [];
+  for (const p of probes) {
+    const payload = JSON.stringify({ namespace: NAMESPACE, model: MODEL, prompt: p.prompt });
+    const { value, ms } = await timed(async () => {
+      const res = await client.request({ method: 'POST', path: '/v1/cache/lookup', headers: { 'content-type': 'application/json' }, body: payload });
+      const body = (await res.body.json()) as LookupBody;
+      if (res.statusCode !== 200) throw new Error(`lookup returned HTTP ${res.statusCode}: ${JSON.stringify(body)}`);
+      return body;
+    });
+    obs.push({ status: value.status, ms, entryPrompt: value.entry?.prompt ?? null, tookMs: value.took_ms });
+  }
+  return tally(kind, probes, obs);
+}

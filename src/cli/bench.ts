@@ -1,0 +1,173 @@
+// Benchmark: stores N entries into a real service in a temp dir, then measures embedder latency
+// and lookup latency (exact hit / semantic hit / miss) in-process and over HTTP.
+//   npm run bench [-- --entries 10000] [--lookups 400] [--qqp path/to/qqp_train.tsv] [--json]
+// Stored prompts are real Quora questions when the QQP file exists, else synthetic templates.
+// Prints Markdown (or JSON with --json) on stdout; progress goes to stderr.
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { arch, cpus, platform, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'undici';
+import { buildApp } from '../app.js';
+import { parseConfig, type Config } from '../config.js';
+import { Ready } from '../ready.js';
+import { openService, type Service } from '../service.js';
+import { lookupHttp, lookupInProcess, measureEmbedder, storeAll, type Kind, type KindResult, type Probe } from './bench-measure.js';
+import { missPrompts, paraphrase, sample, storedPrompts } from './bench-prompts.js';
+import { markdown, type BenchReport, type Machine } from './bench-report.js';
+
+/** Repo root: this file runs as dist/cli/bench.js (or src/cli/bench.ts under tsx). */
+const REPO = resolve(import.meta.dirname, '..', '..');
+const QQP = resolve(REPO, '..', 'shared', 'data', 'pairs', 'qqp_train.tsv');
+/** Raw embedder calls timed, and untimed calls before them (JIT, onnxruntime arenas). */
+const EMBED_CALLS = 300;
+const WARMUP = 20;
+const KINDS: Kind[] = ['exact', 'semantic', 'miss'];
+
+interface Args {
+  entries: number;
+  lookups: number;
+  qqp: string;
+  json: boolean;
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function parseCli(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      entries: { type: 'string' },
+      lookups: { type: 'string' },
+      qqp: { type: 'string', default: QQP },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  return {
+    entries: positiveInt('entries', values.entries, 10_000),
+    lookups: positiveInt('lookups', values.lookups, 400),
+    qqp: resolve(values.qqp),
+    json: values.json,
+  };
+}
+
+const log = (msg: string): void => {
+  process.stderr.write(`[bench] ${msg}\n`);
+};
+
+function machine(): Machine {
+  const list = cpus();
+  return {
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    cpus: list.length,
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
+    totalMemGiB: totalmem() / 2 ** 30,
+  };
+}
+
+/** Probes per kind: `n` for in-process, `n` more for HTTP, `warm` untimed ones for each path. */
+function buildProbes(stored: readonly string[], n: number, warm: number): Record<Kind, Probe[]> {
+  const total = 2 * n + 2 * warm;
+  return {
+    exact: sample(stored, total, 11).map((p) => ({ prompt: p, source: p })),
+    semantic: sample(stored, total, 12).map((p, i) => ({ prompt: paraphrase(p, i), source: p })),
+    miss: missPrompts(total).map((p) => ({ prompt: p })),
+  };
+}
+
+/** Runs each kind: `warm` untimed lookups, then the next `n` probes timed. Offset selects the slice. */
+async function runKinds(
+  probes: Record<Kind, Probe[]>,
+  offset: number,
+  n: number,
+  warm: number,
+  run: (kind: Kind, slice: Probe[]) => Promise<KindResult>,
+): Promise<Record<Kind, KindResult>> {
+  const out = {} as Record<Kind, KindResult>;
+  for (const kind of KINDS) {
+    const all = probes[kind];
+    await run(kind, all.slice(offset, offset + warm));
+    out[kind] = await run(kind, all.slice(offset + warm, offset + warm + n));
+  }
+  return out;
+}
+
+async function httpLookups(service: Service, config: Config, probes: Record<Kind, Probe[]>, n: number): Promise<Record<Kind, KindResult>> {
+  const app = buildApp({ config, cache: Ready.of(service.cache) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const client = new Client(`http://127.0.0.1:${port}`);
+  try {
+    return await runKinds(probes, n + WARMUP, n, WARMUP, (kind, slice) => lookupHttp(client, kind, slice));
+  } finally {
+    await client.close();
+    await app.close();
+  }
+}
+
+async function measure(service: Service, config: Config, args: Args): Promise<Omit<BenchReport, 'totalSeconds' | 'machine' | 'settings'>> {
+  const prompts = storedPrompts(args.entries, args.qqp);
+  log(`storing ${args.entries} entries (prompts: ${prompts.source})`);
+  const storeMs = await storeAll(service.cache, prompts.stored, (done) => log(`  ${done} stored`));
+  const storeSec = storeMs / 1000;
+  log('timing the raw embedder');
+  const embedder = await measureEmbedder(service.embedder, prompts.stored, EMBED_CALLS, WARMUP);
+  const probes = buildProbes(prompts.stored, args.lookups, WARMUP);
+  const threshold = config.cache.threshold;
+  log('in-process lookups');
+  const inProcess = await runKinds(probes, 0, args.lookups, WARMUP, (kind, slice) => lookupInProcess(service.cache, kind, slice, threshold));
+  log('HTTP lookups');
+  const http = await httpLookups(service, config, probes, args.lookups);
+  return {
+    prompts: { source: prompts.source, entries: service.cache.stats().entries, lookupsPerKind: args.lookups },
+    store: { entries: prompts.stored.length, seconds: storeSec, perSecond: prompts.stored.length / storeSec, meanMs: storeMs / prompts.stored.length },
+    embedder,
+    lookup: { inProcess, http },
+  };
+}
+
+function settings(config: Config, service: Service): BenchReport['settings'] {
+  return {
+    model: service.embedder.modelId,
+    threads: config.embedder.threads,
+    threshold: config.cache.threshold,
+    candidates: config.cache.candidates,
+    index: { m: config.index.m, efConstruction: config.index.ef_construction, ef: config.index.ef },
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseCli(process.argv.slice(2));
+  const t0 = performance.now();
+  const dataDir = mkdtempSync(join(tmpdir(), 'dejavu-bench-'));
+  try {
+    // Default config; only the models dir is made absolute so the bench also runs from another cwd.
+    const config = parseConfig({ data_dir: dataDir, log_level: 'silent', embedder: { models_dir: join(REPO, 'models') } });
+    log('loading the model');
+    const service = await openService(config);
+    let report: BenchReport;
+    try {
+      const measured = await measure(service, config, args);
+      report = { machine: machine(), settings: settings(config, service), ...measured, totalSeconds: 0 };
+    } finally {
+      await service.close();
+    }
+    report.totalSeconds = (performance.now() - t0) / 1000;
+    process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : markdown(report));
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
