@@ -6,7 +6,7 @@ import type { RequestKey } from '../core/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Ready } from '../ready.js';
 import type { Metrics } from './metrics.js';
-import { entryJson, idParams, makeSchemas, namespaceParams } from './schemas.js';
+import { entryJson, idParams, makeSchemas, namespaceParams, type LookupBody } from './schemas.js';
 
 export interface RouteDeps {
   config: Config;
@@ -14,8 +14,10 @@ export interface RouteDeps {
   metrics: Metrics;
 }
 
-function keyOf(body: { namespace: string; model?: string | undefined; prompt?: string | undefined; messages?: unknown }, maxChars: number): RequestKey {
-  const key = requestKey({ namespace: body.namespace, model: body.model, prompt: body.prompt, messages: body.messages as never });
+type KeyFields = Pick<LookupBody, 'namespace' | 'model' | 'prompt' | 'messages'>;
+
+function keyOf(body: KeyFields, maxChars: number): RequestKey {
+  const key = requestKey({ namespace: body.namespace, model: body.model, prompt: body.prompt, messages: body.messages });
   if (key.prompt.length > maxChars) throw new ValidationError(`prompt is longer than ${maxChars} characters`);
   return key;
 }

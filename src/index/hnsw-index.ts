@@ -25,6 +25,18 @@ export function shardId(ref: ShardRef): string {
   return createHash('sha256').update(ref.namespace).update('\u0000').update(ref.partitionKey).digest('hex').slice(0, 32);
 }
 
+/** Brings a markDeleted label back to life in its own slot; false when the graph never had it.
+ * (Adding it with replaceDeleted instead could put it in another freed slot while its old slot
+ * still carries the label, and hnswlib would lose track of the live copy.) */
+function tryRevive(g: Hnsw, label: number): boolean {
+  try {
+    g.unmarkDelete(label);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** One namespace + partition: its own HNSW graph, so a search never sees other tenants' vectors. */
 export class Shard {
   /** Labels currently live (not markDeleted) in the graph. */
@@ -92,8 +104,9 @@ export class ShardedHnswIndex implements VectorIndex {
     const shard = this.shardFor(ref);
     const g = shard.hnsw;
     const point = Array.from(vector);
-    if (shard.live.has(label)) {
+    if (shard.live.has(label) || tryRevive(g, label)) {
       g.addPoint(point, label); // hnswlib updates the existing element in place
+      shard.live.add(label);
     } else {
       const reuse = shard.deleted > 0;
       if (!reuse && g.getCurrentCount() >= g.getMaxElements()) g.resizeIndex(g.getMaxElements() * 2);

@@ -108,9 +108,15 @@ export function saveIndex(index: ShardedHnswIndex, opts: PersistOptions): { writ
   return { written };
 }
 
+function isManifestShard(v: unknown): v is ManifestShard {
+  if (v === null || typeof v !== 'object') return false;
+  const s = v as Record<string, unknown>;
+  return typeof s.count === 'number' && typeof s.max_seq === 'number' && typeof s.bytes === 'number' && typeof s.sha256 === 'string';
+}
+
 /** Why the saved file of a shard cannot be used, or null when it matches SQLite. */
 function fileProblem(dir: string, id: string, saved: ManifestShard | undefined, stamp: ShardStamp): string | null {
-  if (saved === undefined) return 'shard missing from manifest';
+  if (!isManifestShard(saved)) return 'shard missing from manifest';
   if (saved.count !== stamp.count || saved.max_seq !== stamp.maxSeq) return 'saved shard is older than the database';
   const file = join(dir, `${id}.hnsw`);
   if (!existsSync(file)) return 'shard file missing';
