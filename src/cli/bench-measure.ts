@@ -53,13 +53,19 @@ function tally(kind: Kind, probes: readonly Probe[], obs: readonly Observation[]
   return result;
 }
 
-/** Stores every prompt sequentially; returns wall time, ms. */
-export async function storeAll(cache: SemanticCache, prompts: readonly string[], onProgress: (done: number) => void): Promise<number> {
+/** Stores every prompt sequentially; returns wall time, ms. Reports progress every 1000
+ * entries with that block's rate (entries/s), so a slowdown as the index grows is visible. */
+export async function storeAll(cache: SemanticCache, prompts: readonly string[], onProgress: (done: number, perSecond: number) => void): Promise<number> {
   const t0 = performance.now();
+  let blockStart = t0;
   for (let i = 0; i < prompts.length; i++) {
     const key = requestKey({ namespace: NAMESPACE, model: MODEL, prompt: prompts[i] as string });
     await cache.store(key, { response: `cached answer #${i}`, ttlSeconds: 0, metadata: null });
-    if ((i + 1) % 1000 === 0) onProgress(i + 1);
+    if ((i + 1) % 1000 === 0) {
+      const now = performance.now();
+      onProgress(i + 1, 1000 / ((now - blockStart) / 1000));
+      blockStart = now;
+    }
   }
   return performance.now() - t0;
 }

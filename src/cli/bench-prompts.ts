@@ -102,11 +102,12 @@ const NONSENSE = (
   'raccoon sapphire tambourine umbrella vortex wombat yodel zeppelin anchovy bramble cobalt dune'
 ).split(' ');
 
-/** Word salad that resembles no stored question (max cosine to QQP questions measured ~0.36). */
+/** Word salad that resembles no stored question (max cosine to QQP questions measured ~0.36).
+ * 8-13 words, about the length of a QQP question, so miss and hit embeddings cost about the same. */
 export function missPrompts(count: number, seed = 7): string[] {
   const rand = seededRandom(seed);
   return Array.from({ length: count }, () => {
-    const len = 5 + Math.floor(rand() * 4);
+    const len = 8 + Math.floor(rand() * 6);
     return Array.from({ length: len }, () => NONSENSE[Math.floor(rand() * NONSENSE.length)] as string).join(' ');
   });
 }

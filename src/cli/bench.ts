@@ -116,7 +116,7 @@ async function httpLookups(service: Service, config: Config, probes: Record<Kind
 async function measure(service: Service, config: Config, args: Args): Promise<Omit<BenchReport, 'totalSeconds' | 'machine' | 'settings'>> {
   const prompts = storedPrompts(args.entries, args.qqp);
   log(`storing ${args.entries} entries (prompts: ${prompts.source})`);
-  const storeMs = await storeAll(service.cache, prompts.stored, (done) => log(`  ${done} stored`));
+  const storeMs = await storeAll(service.cache, prompts.stored, (done, rate) => log(`  ${done} stored (${rate.toFixed(0)} entries/s over the last 1000)`));
   const storeSec = storeMs / 1000;
   log('timing the raw embedder');
   const embedder = await measureEmbedder(service.embedder, prompts.stored, EMBED_CALLS, WARMUP);

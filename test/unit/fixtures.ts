@@ -1,18 +1,7 @@
 /** Synthetic data for unit tests: deterministic unit vectors and store entries (no model needed). */
 import type { NewEntry } from '../../src/core/ports.js';
+import { seededRandom as rng } from '../../src/cli/bench-stats.js';
 import { sha256Hex } from '../../src/core/request-key.js';
-
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function normalise(v: Float32Array): Float32Array {
   const n = Math.hypot(...v);
