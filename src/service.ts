@@ -6,6 +6,7 @@ import { SemanticCache } from './core/semantic-cache.js';
 import { TransformersEmbedder } from './embedding/transformers-embedder.js';
 import { ShardedHnswIndex } from './index/hnsw-index.js';
 import { loadIndex, saveIndex, type IndexLoadReport } from './index/persistence.js';
+import { lockDataDir } from './store/dir-lock.js';
 import { SqliteStore } from './store/sqlite-store.js';
 
 export interface ServiceOptions {
@@ -29,6 +30,7 @@ export class Service {
     private readonly indexDir: string,
     private readonly ownsEmbedder: boolean,
     private readonly log: ServiceOptions['log'],
+    private readonly unlock: () => void,
   ) {}
 
   saveIndex(): { written: number } {
@@ -57,19 +59,30 @@ export class Service {
       this.saveIndex();
     } finally {
       this.store.close();
+      this.unlock();
       if (this.ownsEmbedder) await (this.embedder as TransformersEmbedder).close();
     }
   }
 }
 
-export function dataPaths(config: Config): { db: string; indexDir: string } {
+export function dataPaths(config: Config): { db: string; indexDir: string; lock: string } {
   const dir = resolve(config.data_dir);
-  return { db: join(dir, 'dejavu.sqlite'), indexDir: join(dir, 'index') };
+  return { db: join(dir, 'dejavu.sqlite'), indexDir: join(dir, 'index'), lock: join(dir, 'dejavu.lock') };
 }
 
 export async function openService(config: Config, opts: ServiceOptions = {}): Promise<Service> {
   const paths = dataPaths(config);
   mkdirSync(paths.indexDir, { recursive: true });
+  const unlock = lockDataDir(paths.lock);
+  try {
+    return await openLocked(config, opts, paths, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnType<typeof dataPaths>, unlock: () => void): Promise<Service> {
   const embedder =
     opts.embedder ??
     (await TransformersEmbedder.load({
@@ -91,7 +104,7 @@ export async function openService(config: Config, opts: ServiceOptions = {}): Pr
     const report = loadIndex(index, store, { dir: paths.indexDir, embedder: embedder.modelId });
     opts.log?.info({ index: report }, report.rebuiltShards > 0 ? 'index rebuilt from the database' : 'index loaded');
     const cache = new SemanticCache({ store, index, embedder, clock: opts.clock ?? systemClock, candidates: config.cache.candidates });
-    const service = new Service(cache, store, index, embedder, report, paths.indexDir, opts.embedder === undefined, opts.log);
+    const service = new Service(cache, store, index, embedder, report, paths.indexDir, opts.embedder === undefined, opts.log, unlock);
     if (report.rebuiltShards > 0) service.saveIndex();
     return service;
   } catch (err) {

@@ -70,7 +70,10 @@ export async function startChild(dataDir: string, env: Record<string, string> = 
         child.stderr.push(line);
       }
     });
-    void child.exited.then((code) => reject(new Error(`child exited (${code}) before ready: ${child.stderr.join('\n')}`)));
+    void child.exited.then((code) => {
+      const said = child.logs.map((l) => l.msg).concat(child.stderr).join('\n');
+      reject(new Error(`child exited (${code}) before ready: ${said}`));
+    });
   });
   await ready;
   return child;

@@ -60,6 +60,12 @@ describe('the service process', () => {
     expect((await postJson(child.base, '/v1/cache/lookup', { prompt: PARAPHRASE })).body.entry.id).toBe(stored.body.id);
   });
 
+  it('refuses to start a second service on the same data dir', async () => {
+    child = await startChild(tmp.dir);
+    await expect(startChild(tmp.dir)).rejects.toThrow(/exited \(1\)[^]*data dir is in use by process/);
+    expect((await fetch(`${child.base}/readyz`)).status).toBe(200);
+  });
+
   it('exits non-zero naming the bad field on invalid config', () => {
     const run = (env: Record<string, string>) =>
       spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'src/main.ts')], { cwd: REPO, env: { ...process.env, DEJAVU_DATA_DIR: tmp.dir, ...env }, encoding: 'utf8', timeout: 30_000 });
