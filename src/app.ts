@@ -7,15 +7,31 @@ import { installErrorHandling } from './http/error-handler.js';
 import { Metrics } from './http/metrics.js';
 import { cacheRoutes } from './http/routes.js';
 import type { Ready } from './ready.js';
+import { PriceBook } from './chat/pricing.js';
+import { systemClock, type Clock } from './core/ports.js';
+import { chatRoutes } from './http/chat-route.js';
+import { proxyRoutes } from './http/proxy-route.js';
+import type { Upstream } from './upstream/types.js';
 
 export interface AppDeps {
   config: Config;
   cache: Ready<SemanticCache>;
+  /** Upstream providers for /v1/chat/completions and proxied /v1 paths; none = those answer 503. */
+  upstream?: Upstream;
+  /** Shared with the service (embedding timings) and the upstream client; created when absent. */
+  metrics?: Metrics;
+  clock?: Clock;
   /** Extra readiness details shown by /readyz (e.g. how the index was loaded); `draining: true`
    * (set during shutdown) makes /readyz answer 503 so load balancers stop routing here. */
   readiness?: () => { draining?: boolean; [detail: string]: unknown };
   logger?: FastifyServerOptions['logger'];
 }
+
+const noUpstream: Upstream = {
+  configured: false,
+  send: () => Promise.reject(new Error('no upstream providers configured')),
+  close: async () => {},
+};
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -38,7 +54,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
-  const metrics = new Metrics(cache);
+  const metrics = deps.metrics ?? new Metrics(cache);
+  const upstream = deps.upstream ?? noUpstream;
   installErrorHandling(app);
 
   if (config.api_keys.length > 0) {
@@ -58,5 +75,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   cacheRoutes(app, { config, cache, metrics });
+  chatRoutes(app, { config, cache, metrics, upstream, prices: new PriceBook(config.pricing), clock: deps.clock ?? systemClock });
+  proxyRoutes(app, upstream);
   return app;
 }

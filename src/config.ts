@@ -3,6 +3,32 @@ import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
 /** The one config schema. Keys are the same in the JSON file (DEJAVU_CONFIG) and here. */
+const providerSchema = z
+  .object({
+    name: z.string().min(1),
+    /** Base URL including the API version prefix, e.g. https://api.openai.com/v1 */
+    base_url: z.string().url(),
+    api_key: z.string().min(1).optional(),
+    /** Name of an environment variable holding the key (read at startup). */
+    api_key_env: z.string().min(1).optional(),
+    /** Models this provider serves; exact names or prefixes ending in '*'. Absent = all. */
+    models: z.array(z.string().min(1)).optional(),
+    /** Whole-request deadline for non-streaming calls and per-read idle limit for streams, ms. */
+    timeout_ms: z.number().int().min(1).default(60_000),
+    connect_timeout_ms: z.number().int().min(1).default(10_000),
+    /** Concurrent upstream requests (undici pool connections). */
+    max_concurrency: z.number().int().min(1).max(4096).default(64),
+    /** Requests per minute; absent = unlimited. */
+    rpm: z.number().positive().optional(),
+    /** Tokens (prompt + completion) per minute; absent = unlimited. */
+    tpm: z.number().positive().optional(),
+  })
+  .strict();
+
+export type ProviderConfig = z.infer<typeof providerSchema>;
+
+const priceSchema = z.object({ input: z.number().min(0), output: z.number().min(0) }).strict();
+
 export const configSchema = z
   .object({
     port: z.number().int().min(0).max(65535).default(8080),
@@ -50,6 +76,41 @@ export const configSchema = z
       })
       .strict()
       .default({ m: 16, ef_construction: 200, ef: 64, save_interval_seconds: 300 }),
+    /** Ordered upstream providers for /v1/chat/completions and proxied /v1 paths. */
+    providers: z.array(providerSchema).default([]),
+    upstream: z
+      .object({
+        /** Attempts per provider (first try included) for 429/5xx/network errors. */
+        max_attempts: z.number().int().min(1).max(20).default(3),
+        /** Full-jitter exponential backoff: random(0, min(max, base * 2^attempt)), ms. */
+        backoff_base_ms: z.number().int().min(0).default(200),
+        backoff_max_ms: z.number().int().min(0).default(10_000),
+        /** Longest Retry-After honoured before giving up on a provider, ms. */
+        max_retry_after_ms: z.number().int().min(0).default(30_000),
+        /** Consecutive failures that open a provider's circuit, and how long it stays open, ms. */
+        breaker_failures: z.number().int().min(1).default(5),
+        breaker_cooldown_ms: z.number().int().min(0).default(30_000),
+        /** A request that would wait longer than this for rate-limit tokens gets a 429, ms. */
+        max_queue_wait_ms: z.number().int().min(0).default(10_000),
+      })
+      .strict()
+      .default({ max_attempts: 3, backoff_base_ms: 200, backoff_max_ms: 10_000, max_retry_after_ms: 30_000, breaker_failures: 5, breaker_cooldown_ms: 30_000, max_queue_wait_ms: 10_000 }),
+    chat: z
+      .object({
+        /** Requests with a higher temperature bypass the cache (answers meant to vary). */
+        max_temperature: z.number().min(0).default(1),
+        /** Cache answers that end in tool calls (finish_reason "tool_calls"). */
+        store_tool_calls: z.boolean().default(false),
+        /** How long identical concurrent misses wait for the leader's answer, ms. */
+        coalesce_wait_ms: z.number().int().min(0).default(120_000),
+        /** Ask upstream streams for their usage chunk (hidden from clients that did not ask) so
+         * spend and savings are measured; turn off for providers that reject stream_options. */
+        stream_usage: z.boolean().default(true),
+      })
+      .strict()
+      .default({ max_temperature: 1, store_tool_calls: false, coalesce_wait_ms: 120_000, stream_usage: true }),
+    /** $ per million tokens by model (exact name or prefix ending in '*'); merged over built-in defaults. */
+    pricing: z.record(z.string().min(1), priceSchema).default({}),
     store: z
       .object({
         /** SQLite synchronous mode. With WAL, 'normal' survives process crashes (kill -9);

@@ -39,3 +39,26 @@ export class ConfigError extends AppError {
     super('invalid_config', message, 500);
   }
 }
+
+/** dejavu's own rate limiter refused: the request would wait longer than allowed. */
+export class RateLimitedError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate_limited', message, 429);
+  }
+}
+
+export class NoProviderError extends AppError {
+  constructor(message: string) {
+    super('no_provider', message, 400);
+  }
+}
+
+/** Every provider failed at the network level (or its circuit is open). */
+export class UpstreamUnavailableError extends AppError {
+  constructor(message: string) {
+    super('upstream_unavailable', message, 502);
+  }
+}

@@ -2,7 +2,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { buildApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import type { SemanticCache } from './core/semantic-cache.js';
+import { systemClock } from './core/ports.js';
+import { Metrics } from './http/metrics.js';
 import { Ready } from './ready.js';
+import { createUpstream } from './upstream/client.js';
 import { openService, type Service } from './service.js';
 
 /** The only place that reads the environment, listens and handles signals. */
@@ -17,9 +20,13 @@ async function main(): Promise<void> {
 
   const cache = new Ready<SemanticCache>();
   let service: Service | undefined;
+  const metrics = new Metrics(cache);
+  const upstream = createUpstream(config.providers, config.upstream, { clock: systemClock, observer: metrics });
   const app = buildApp({
     config,
     cache,
+    upstream,
+    metrics,
     readiness: () => ({ draining: stopping, ...(service === undefined ? {} : { index: service.indexLoad, entries: service.store.count() }) }),
     logger: { level: config.log_level },
   });
@@ -36,6 +43,7 @@ async function main(): Promise<void> {
     try {
       if (config.shutdown_delay_seconds > 0) await delay(config.shutdown_delay_seconds * 1000);
       await app.close(); // stops accepting, waits for in-flight requests
+      await upstream.close();
       await service?.close(); // saves the index, closes the database
       app.log.info('shutdown complete');
       process.exit(0);
@@ -48,7 +56,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   try {
-    service = await openService(config, { log: app.log });
+    service = await openService(config, { log: app.log, onEmbed: (s) => metrics.observeEmbedding(s) });
   } catch (err) {
     app.log.fatal({ err }, `startup failed: ${(err as Error).message}`);
     process.exit(1);

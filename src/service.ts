@@ -13,6 +13,8 @@ export interface ServiceOptions {
   clock?: Clock;
   /** Use this embedder instead of loading one from config (tests share one loaded model). */
   embedder?: Embedder;
+  /** Called with the duration of every embedding, seconds (metrics). */
+  onEmbed?: (seconds: number) => void;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -103,7 +105,7 @@ async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnTyp
     });
     const report = loadIndex(index, store, { dir: paths.indexDir, embedder: embedder.modelId });
     opts.log?.info({ index: report }, report.rebuiltShards > 0 ? 'index rebuilt from the database' : 'index loaded');
-    const cache = new SemanticCache({ store, index, embedder, clock: opts.clock ?? systemClock, candidates: config.cache.candidates });
+    const cache = new SemanticCache({ store, index, embedder, clock: opts.clock ?? systemClock, candidates: config.cache.candidates, ledger: store, onEmbed: opts.onEmbed });
     const service = new Service(cache, store, index, embedder, report, paths.indexDir, opts.embedder === undefined, opts.log, unlock);
     if (report.rebuiltShards > 0) service.saveIndex();
     return service;

@@ -72,6 +72,27 @@ export interface ShardStamp extends ShardRef {
   maxSeq: number;
 }
 
+/** One namespace's money and token totals. Costs in US dollars. */
+export interface LedgerRow {
+  namespace: string;
+  upstreamRequests: number;
+  upstreamPromptTokens: number;
+  upstreamCompletionTokens: number;
+  upstreamCostUsd: number;
+  hits: number;
+  savedTokens: number;
+  savedCostUsd: number;
+  unpriced: number;
+}
+
+export interface Ledger {
+  /** An answer paid for upstream. `costUsd` null = model without a price. */
+  recordSpend(namespace: string, promptTokens: number, completionTokens: number, costUsd: number | null): void;
+  /** A hit that avoided paying `tokens` again. */
+  recordSaving(namespace: string, tokens: number, costUsd: number | null): void;
+  ledger(): LedgerRow[];
+}
+
 export interface EntryStore {
   findExact(namespace: string, partitionKey: string, promptHash: string): StoredEntry | undefined;
   getByLabels(labels: readonly number[]): StoredEntry[];

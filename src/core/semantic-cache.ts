@@ -1,5 +1,5 @@
 import { decide, freshnessProblem, type PolicyContext } from './policy.js';
-import type { Clock, Embedder, EntryStore, IndexStats, VectorIndex } from './ports.js';
+import type { Clock, Embedder, EntryStore, IndexStats, Ledger, VectorIndex } from './ports.js';
 import type { LookupOptions, LookupOutcome, LookupStatus, RequestKey, StoredEntry, StoreOptions } from './types.js';
 
 export interface CacheStats {
@@ -18,6 +18,10 @@ export interface SemanticCacheDeps {
   clock: Clock;
   /** Nearest neighbours examined per semantic lookup. */
   candidates: number;
+  /** Money/token accounting for the chat path. */
+  ledger?: Ledger;
+  /** Called with the duration of every embedding, seconds. */
+  onEmbed?: (seconds: number) => void;
 }
 
 /** Lookup / store / invalidate over the ports. No HTTP, no files. */
@@ -28,6 +32,17 @@ export class SemanticCache {
 
   get embedder(): Embedder {
     return this.deps.embedder;
+  }
+
+  get ledger(): Ledger | undefined {
+    return this.deps.ledger;
+  }
+
+  private async embed(text: string): Promise<Float32Array> {
+    const t0 = performance.now();
+    const v = await this.deps.embedder.embed(text);
+    this.deps.onEmbed?.((performance.now() - t0) / 1000);
+    return v;
   }
 
   async lookup(key: RequestKey, options: LookupOptions): Promise<LookupOutcome> {
@@ -48,7 +63,7 @@ export class SemanticCache {
       const candidate = exact === undefined ? null : { entry: exact, similarity: 1, reason: freshnessProblem(exact, ctx) ?? 'expired' };
       return { status: 'miss', entry: null, similarity: null, candidate, skipped: 'prompt_exceeds_model_window' };
     }
-    const vector = await embedder.embed(key.text);
+    const vector = await this.embed(key.text);
     const neighbors = index.search(key, vector, this.deps.candidates);
     const byLabel = new Map(store.getByLabels(neighbors.map((n) => n.label)).map((e) => [e.label, e]));
     const candidates = neighbors.flatMap((n) => {
@@ -74,7 +89,7 @@ export class SemanticCache {
     const { store, index, embedder, clock } = this.deps;
     // A prompt longer than the model window is never embedded: its truncated vector would
     // match any prompt sharing the prefix. It is still stored and served by the exact tier.
-    const embedding = embedder.fits(key.text) ? await embedder.embed(key.text) : null;
+    const embedding = embedder.fits(key.text) ? await this.embed(key.text) : null;
     const createdAt = clock.now();
     const expiresAt = options.ttlSeconds > 0 ? createdAt + options.ttlSeconds * 1000 : null;
     // SQLite first: once it commits the entry is durable; the index can always be rebuilt from it.

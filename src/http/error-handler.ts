@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
-import { AppError } from '../errors.js';
+import { AppError, RateLimitedError } from '../errors.js';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -35,6 +35,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const { status, body } = toErrorResponse(err);
     if (status >= 500) request.log.error({ err }, 'request failed');
     if (status === 503) void reply.header('retry-after', '1');
+    if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -2,38 +2,75 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { LookupStatus } from '../core/types.js';
 import type { SemanticCache } from '../core/semantic-cache.js';
 import type { Ready } from '../ready.js';
+import type { UpstreamObserver } from '../upstream/types.js';
+
+/** Outcome labels of /v1/chat/completions, also the X-Cache-Status header (upper-cased). */
+export type ChatStatus = 'hit' | 'semantic-hit' | 'miss' | 'bypass' | 'refresh';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.5, 2];
 
 /** Prometheus metrics on a registry owned by one app instance (no global state). */
-export class Metrics {
+export class Metrics implements UpstreamObserver {
   readonly registry = new Registry();
-  private readonly lookups: Counter<'status'>;
-  private readonly lookupSeconds: Histogram<'status'>;
-  readonly stores: Counter;
+  private readonly reg = [this.registry];
+  private readonly lookups = new Counter({ name: 'dejavu_lookups_total', help: 'Cache lookups by outcome', labelNames: ['status'], registers: this.reg });
+  private readonly lookupSeconds = new Histogram({ name: 'dejavu_lookup_duration_seconds', help: 'Server-side lookup latency by outcome', labelNames: ['status'], buckets: LATENCY_BUCKETS, registers: this.reg });
+  private readonly embedSeconds = new Histogram({ name: 'dejavu_embedding_duration_seconds', help: 'Time to embed one prompt', buckets: LATENCY_BUCKETS, registers: this.reg });
+  private readonly similarity = new Histogram({ name: 'dejavu_best_candidate_similarity', help: 'Cosine similarity of the best candidate of each semantic lookup', buckets: [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99, 1], registers: this.reg });
+  readonly stores = new Counter({ name: 'dejavu_stores_total', help: 'Entries stored or replaced', registers: this.reg });
+  readonly chat = new Counter({ name: 'dejavu_chat_requests_total', help: 'Chat completions by cache status', labelNames: ['status'], registers: this.reg });
+  readonly cacheErrors = new Counter({ name: 'dejavu_cache_errors_total', help: 'Cache failures that were bypassed (fail open)', labelNames: ['op'], registers: this.reg });
+  readonly coalesced = new Counter({ name: 'dejavu_coalesced_requests_total', help: 'Misses answered by waiting for an identical in-flight request', registers: this.reg });
+  readonly tokensSaved = new Counter({ name: 'dejavu_tokens_saved_total', help: 'Upstream tokens not spent thanks to hits', labelNames: ['namespace'], registers: this.reg });
+  readonly dollarsSaved = new Counter({ name: 'dejavu_dollars_saved_total', help: 'Upstream dollars not spent thanks to hits', labelNames: ['namespace'], registers: this.reg });
+  readonly dollarsSpent = new Counter({ name: 'dejavu_upstream_dollars_total', help: 'Dollars spent upstream', labelNames: ['namespace'], registers: this.reg });
+  private readonly upstreamRequests = new Counter({ name: 'dejavu_upstream_requests_total', help: 'Upstream attempts by provider and outcome', labelNames: ['provider', 'status'], registers: this.reg });
+  private readonly upstreamSeconds = new Histogram({ name: 'dejavu_upstream_duration_seconds', help: 'Upstream attempt latency to headers (stream) or full body', labelNames: ['provider'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: this.reg });
+  private readonly retries = new Counter({ name: 'dejavu_upstream_retries_total', help: 'Upstream retries', labelNames: ['provider', 'reason'], registers: this.reg });
+  private readonly fallbacks = new Counter({ name: 'dejavu_upstream_fallbacks_total', help: 'Fallbacks to the next provider', labelNames: ['from', 'to'], registers: this.reg });
+  private readonly rateWaits = new Histogram({ name: 'dejavu_rate_limit_wait_seconds', help: 'Time requests waited for rate-limit tokens', labelNames: ['provider'], buckets: [0.01, 0.1, 0.5, 1, 2, 5, 10, 30], registers: this.reg });
+  private readonly breakers = new Counter({ name: 'dejavu_circuit_breaker_open_total', help: 'Times a provider circuit opened', labelNames: ['provider'], registers: this.reg });
 
   constructor(cache: Ready<SemanticCache>) {
-    const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.lookups = new Counter({ name: 'dejavu_lookups_total', help: 'Cache lookups by outcome', labelNames: ['status'], registers });
-    this.lookupSeconds = new Histogram({
-      name: 'dejavu_lookup_duration_seconds',
-      help: 'Server-side lookup latency by outcome',
-      labelNames: ['status'],
-      buckets: [0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.5],
-      registers,
-    });
-    this.stores = new Counter({ name: 'dejavu_stores_total', help: 'Entries stored or replaced', registers });
     new Gauge({
       name: 'dejavu_entries',
       help: 'Entries in the store',
-      registers,
+      registers: this.reg,
       collect() {
         if (cache.isReady) this.set(cache.get().stats().entries);
       },
     });
   }
 
-  observeLookup(status: LookupStatus, seconds: number): void {
+  observeLookup(status: LookupStatus, seconds: number, bestSimilarity: number | null): void {
     this.lookups.inc({ status });
     this.lookupSeconds.observe({ status }, seconds);
+    if (bestSimilarity !== null) this.similarity.observe(bestSimilarity);
+  }
+
+  observeEmbedding(seconds: number): void {
+    this.embedSeconds.observe(seconds);
+  }
+
+  attempt(provider: string, outcome: number | 'network_error' | 'timeout', ms: number): void {
+    this.upstreamRequests.inc({ provider, status: String(outcome) });
+    this.upstreamSeconds.observe({ provider }, ms / 1000);
+  }
+
+  retry(provider: string, reason: string): void {
+    this.retries.inc({ provider, reason });
+  }
+
+  fallback(from: string, to: string): void {
+    this.fallbacks.inc({ from, to });
+  }
+
+  rateLimitWait(provider: string, ms: number): void {
+    this.rateWaits.observe({ provider }, ms / 1000);
+  }
+
+  breakerOpen(provider: string): void {
+    this.breakers.inc({ provider });
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { requestKey } from '../core/request-key.js';
+import type { LedgerRow } from '../core/ports.js';
 import type { SemanticCache } from '../core/semantic-cache.js';
 import type { RequestKey } from '../core/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -22,6 +23,30 @@ function keyOf(body: KeyFields, maxChars: number): RequestKey {
   return key;
 }
 
+const round6 = (usd: number): number => Math.round(usd * 1e6) / 1e6;
+
+/** Chat-path spend and savings since the store was created, in total and per namespace (USD). */
+function moneyJson(rows: LedgerRow[]) {
+  const one = (r: Omit<LedgerRow, 'namespace'>) => ({
+    upstream_requests: r.upstreamRequests,
+    upstream_prompt_tokens: r.upstreamPromptTokens,
+    upstream_completion_tokens: r.upstreamCompletionTokens,
+    upstream_cost_usd: round6(r.upstreamCostUsd),
+    hits: r.hits,
+    tokens_saved: r.savedTokens,
+    dollars_saved: round6(r.savedCostUsd),
+    unpriced_answers: r.unpriced,
+  });
+  const total = rows.reduce(
+    (t, r) => {
+      for (const k of Object.keys(t) as Array<keyof typeof t>) t[k] += r[k];
+      return t;
+    },
+    { upstreamRequests: 0, upstreamPromptTokens: 0, upstreamCompletionTokens: 0, upstreamCostUsd: 0, hits: 0, savedTokens: 0, savedCostUsd: 0, unpriced: 0 },
+  );
+  return { total: one(total), by_namespace: Object.fromEntries(rows.map((r) => [r.namespace, one(r)])) };
+}
+
 export function cacheRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { config, cache, metrics } = deps;
   const maxChars = config.cache.max_prompt_chars;
@@ -36,7 +61,7 @@ export function cacheRoutes(app: FastifyInstance, deps: RouteDeps): void {
       maxAgeSeconds: body.max_age_seconds,
     });
     const tookMs = performance.now() - t0;
-    metrics.observeLookup(out.status, tookMs / 1000);
+    metrics.observeLookup(out.status, tookMs / 1000, out.similarity ?? out.candidate?.similarity ?? null);
     return {
       hit: out.status !== 'miss',
       status: out.status,
@@ -79,13 +104,15 @@ export function cacheRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   app.get('/v1/cache/stats', async () => {
-    const s = cache.get().stats();
+    const c = cache.get();
+    const s = c.stats();
     return {
       entries: s.entries,
       lookups: s.lookups,
       hit_rate: s.hitRate,
       index: s.index,
       model: s.model,
+      money: moneyJson(c.ledger?.ledger() ?? []),
     };
   });
 }

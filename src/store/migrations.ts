@@ -24,6 +24,18 @@ const MIGRATIONS: readonly string[] = [
    CREATE UNIQUE INDEX entries_exact ON entries(namespace, partition_key, prompt_hash);
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
    INSERT INTO meta(key, value) VALUES ('seq', '0');`,
+  // Money and token accounting per namespace (chat completions path), kept across restarts.
+  `CREATE TABLE ledger (
+     namespace                  TEXT PRIMARY KEY,
+     upstream_requests          INTEGER NOT NULL DEFAULT 0,
+     upstream_prompt_tokens     INTEGER NOT NULL DEFAULT 0,
+     upstream_completion_tokens INTEGER NOT NULL DEFAULT 0,
+     upstream_cost_usd          REAL    NOT NULL DEFAULT 0,
+     hits                       INTEGER NOT NULL DEFAULT 0,
+     saved_tokens               INTEGER NOT NULL DEFAULT 0,
+     saved_cost_usd             REAL    NOT NULL DEFAULT 0,
+     unpriced                   INTEGER NOT NULL DEFAULT 0   -- answers whose model has no price
+   );`,
 ];
 
 export function migrate(db: Database.Database): void {

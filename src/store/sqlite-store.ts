@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EntryStore, NewEntry, ShardRef, ShardStamp, UpsertResult } from '../core/ports.js';
+import type { EntryStore, Ledger, LedgerRow, NewEntry, ShardRef, ShardStamp, UpsertResult } from '../core/ports.js';
 import type { StoredEntry } from '../core/types.js';
 import { migrate } from './migrations.js';
 
@@ -64,7 +64,7 @@ export interface SqliteStoreOptions {
 }
 
 /** Durable entry store on better-sqlite3 (WAL). All statements are prepared once. */
-export class SqliteStore implements EntryStore {
+export class SqliteStore implements EntryStore, Ledger {
   private readonly db: Database.Database;
   private readonly stmt;
 
@@ -98,6 +98,17 @@ export class SqliteStore implements EntryStore {
         WHERE embedder = ? AND embedding IS NOT NULL GROUP BY namespace, partition_key`),
       shardLabels: db.prepare(`SELECT id FROM entries WHERE namespace = ? AND partition_key = ? AND embedder = ? AND embedding IS NOT NULL`).pluck(),
       shardVectors: db.prepare(`SELECT id, seq, embedding FROM entries WHERE namespace = ? AND partition_key = ? AND embedder = ? AND embedding IS NOT NULL`),
+      spend: db.prepare(`INSERT INTO ledger (namespace, upstream_requests, upstream_prompt_tokens, upstream_completion_tokens, upstream_cost_usd, unpriced)
+        VALUES (?, 1, ?, ?, ?, ?) ON CONFLICT(namespace) DO UPDATE SET
+          upstream_requests = upstream_requests + 1,
+          upstream_prompt_tokens = upstream_prompt_tokens + excluded.upstream_prompt_tokens,
+          upstream_completion_tokens = upstream_completion_tokens + excluded.upstream_completion_tokens,
+          upstream_cost_usd = upstream_cost_usd + excluded.upstream_cost_usd,
+          unpriced = unpriced + excluded.unpriced`),
+      saving: db.prepare(`INSERT INTO ledger (namespace, hits, saved_tokens, saved_cost_usd, unpriced) VALUES (?, 1, ?, ?, ?)
+        ON CONFLICT(namespace) DO UPDATE SET hits = hits + 1, saved_tokens = saved_tokens + excluded.saved_tokens,
+          saved_cost_usd = saved_cost_usd + excluded.saved_cost_usd, unpriced = unpriced + excluded.unpriced`),
+      ledger: db.prepare(`SELECT * FROM ledger ORDER BY namespace`),
       getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`),
       setMeta: db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
     };
@@ -173,6 +184,28 @@ export class SqliteStore implements EntryStore {
   *shardVectors(shard: ShardRef, embedder: string): Iterable<{ label: number; seq: number; embedding: Float32Array }> {
     const rows = this.stmt.shardVectors.iterate(shard.namespace, shard.partitionKey, embedder) as Iterable<{ id: number; seq: number; embedding: Buffer }>;
     for (const r of rows) yield { label: r.id, seq: r.seq, embedding: fromBlob(r.embedding) };
+  }
+
+  recordSpend(namespace: string, promptTokens: number, completionTokens: number, costUsd: number | null): void {
+    this.stmt.spend.run(namespace, promptTokens, completionTokens, costUsd ?? 0, costUsd === null ? 1 : 0);
+  }
+
+  recordSaving(namespace: string, tokens: number, costUsd: number | null): void {
+    this.stmt.saving.run(namespace, tokens, costUsd ?? 0, costUsd === null ? 1 : 0);
+  }
+
+  ledger(): LedgerRow[] {
+    return (this.stmt.ledger.all() as Array<Record<string, number | string>>).map((r) => ({
+      namespace: r.namespace as string,
+      upstreamRequests: r.upstream_requests as number,
+      upstreamPromptTokens: r.upstream_prompt_tokens as number,
+      upstreamCompletionTokens: r.upstream_completion_tokens as number,
+      upstreamCostUsd: r.upstream_cost_usd as number,
+      hits: r.hits as number,
+      savedTokens: r.saved_tokens as number,
+      savedCostUsd: r.saved_cost_usd as number,
+      unpriced: r.unpriced as number,
+    }));
   }
 
   getMeta(key: string): string | undefined {

@@ -1,0 +1,47 @@
+/** Coalesces identical concurrent work: the first caller for a key leads, later callers wait for
+ * the leader's result instead of repeating the (expensive, paid) upstream call. */
+export type Flight<T> =
+  | { role: 'leader'; finish(result: T | null): void }
+  | { role: 'follower'; result: Promise<T | null> };
+
+export class SingleFlight<T> {
+  private readonly inflight = new Map<string, { promise: Promise<T | null>; waiters: number }>();
+
+  /** Joins the flight for `key`. A leader must call finish() exactly once (null = no usable
+   * result: followers then do the work themselves). Followers get null after `waitMs`. */
+  join(key: string, waitMs: number): Flight<T> {
+    const existing = this.inflight.get(key);
+    if (existing !== undefined) {
+      existing.waiters += 1;
+      return { role: 'follower', result: withTimeout(existing.promise, waitMs) };
+    }
+    let resolve!: (v: T | null) => void;
+    const promise = new Promise<T | null>((r) => {
+      resolve = r;
+    });
+    this.inflight.set(key, { promise, waiters: 0 });
+    let finished = false;
+    return {
+      role: 'leader',
+      finish: (result) => {
+        if (finished) return;
+        finished = true;
+        this.inflight.delete(key);
+        resolve(result);
+      },
+    };
+  }
+
+  get size(): number {
+    return this.inflight.size;
+  }
+}
+
+function withTimeout<T>(p: Promise<T | null>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((r) => {
+    timer = setTimeout(() => r(null), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
