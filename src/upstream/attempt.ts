@@ -18,8 +18,8 @@ class DeadlineError extends Error {
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'DEJAVU_DEADLINE']);
-/** Programming errors (bad header, bad method...): retrying or falling back cannot help. */
-const FATAL_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_INVALID_RETURN_VALUE', 'UND_ERR_NOT_SUPPORTED']);
+/** Programming errors (bad header, bad method...) and a closed Upstream: retrying cannot help. */
+const FATAL_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_INVALID_RETURN_VALUE', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED']);
 
 /** Sorts a failed exchange into timeout or network error; rethrows errors no retry can fix. */
 function classify(err: unknown): AttemptResult {

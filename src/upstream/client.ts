@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Config, ProviderConfig } from '../config.js';
 import type { Clock } from '../core/ports.js';
+import { UpstreamUnavailableError } from '../errors.js';
 import { createProviderRuntime, selectProviders, type ProviderRuntime } from './provider.js';
 import { tryProvider, type RetryContext } from './retry-loop.js';
 import { SendState } from './send-state.js';
@@ -53,11 +54,17 @@ export function createUpstream(providers: ProviderConfig[], options: Config['ups
     random: deps.random ?? Math.random,
     observer: deps.observer,
   };
+  let closing: Promise<void> | undefined;
   return {
     configured: runtimes.length > 0,
-    send: (call) => sendWithFallback(runtimes, call, ctx),
-    close: async () => {
-      await Promise.all(runtimes.map((r) => r.pool.close()));
+    send: async (call) => {
+      if (closing !== undefined) throw new UpstreamUnavailableError('the upstream client is closed (shutting down)');
+      return sendWithFallback(runtimes, call, ctx);
+    },
+    // Idempotent: undici rejects a second close. Waits for in-flight requests to finish.
+    close: () => {
+      closing ??= Promise.all(runtimes.map((r) => r.pool.close())).then(() => undefined);
+      return closing;
     },
   };
 }

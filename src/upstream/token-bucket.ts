@@ -37,7 +37,8 @@ export class TokenBucket {
   waitMs(amount: number): number {
     const need = Math.min(amount, this.perMinute);
     const missing = need - this.available();
-    return missing <= 0 ? 0 : (missing * MINUTE_MS) / this.perMinute;
+    // Below 1e-9 tokens is floating-point noise from the refill arithmetic, not a real shortfall.
+    return missing <= 1e-9 ? 0 : (missing * MINUTE_MS) / this.perMinute;
   }
 
   /** Takes `amount` tokens now, possibly into debt. A negative amount gives tokens back. */
