@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import { copyResponseHeaders, forwardRequestHeaders } from '../upstream/headers.js';
 import type { Upstream } from '../upstream/types.js';
 
@@ -19,7 +19,8 @@ export function proxyRoutes(app: FastifyInstance, upstream: Upstream): void {
     scoped.removeAllContentTypeParsers();
     scoped.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: PROXY_BODY_LIMIT }, (_req, body, done) => done(null, body));
     scoped.all('/v1/*', async (request: FastifyRequest, reply: FastifyReply) => {
-      if (!upstream.configured) throw new AppError('no_upstream', 'no upstream providers are configured (config "providers")', 503);
+      // Without providers there is nothing to proxy to: an unknown path is simply not found.
+      if (!upstream.configured) throw new NotFoundError(`route ${request.method} ${request.url} not found`);
       const ac = new AbortController();
       reply.raw.once('close', () => {
         if (!reply.raw.writableFinished) ac.abort();

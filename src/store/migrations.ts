@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /** Forward-only migrations; entry i brings the schema to user_version i + 1. Never edit a shipped one. */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE entries (
      id            INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: it is the HNSW label
      uid           TEXT    NOT NULL UNIQUE,           -- public opaque id
