@@ -9,7 +9,7 @@ import type { SemanticCache } from '../core/semantic-cache.js';
 import { SingleFlight } from '../core/single-flight.js';
 import type { LookupOutcome, RequestKey } from '../core/types.js';
 import type { Config } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, ValidationError } from '../errors.js';
 import type { Ready } from '../ready.js';
 import type { Upstream } from '../upstream/types.js';
 import type { ChatStatus, Metrics } from './metrics.js';
@@ -84,9 +84,14 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
     const dir = parseDirectives(request.headers, config);
     const ctx: Ctx = { body, dir, stream: body.stream === true, cache: null, key: null };
     if (bypassReason(body, config) !== null || !deps.cache.isReady) return ctx;
-    ctx.key = failOpen(request, 'key', () =>
-      requestKey({ namespace: dir.namespace, model: body.model, messages: body.messages, params: partitionParams(body) }),
-    ) ?? null;
+    ctx.key = failOpen(request, 'key', () => {
+      try {
+        return requestKey({ namespace: dir.namespace, model: body.model, messages: body.messages, params: partitionParams(body) });
+      } catch (err) {
+        if (err instanceof ValidationError) return null; // no user text to match on: not cacheable, not a failure
+        throw err;
+      }
+    }) ?? null;
     ctx.cache = ctx.key === null ? null : deps.cache.get();
     return ctx;
   }
