@@ -58,10 +58,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const upstream = deps.upstream ?? noUpstream;
   installErrorHandling(app);
 
-  if (config.api_keys.length > 0) {
-    const allowed = authorizer(config.api_keys);
+  // /v1/admin/* takes admin keys when configured, else the API keys; other /v1 routes the API keys.
+  const apiAllowed = config.api_keys.length > 0 ? authorizer(config.api_keys) : null;
+  const adminAllowed = config.admin_keys.length > 0 ? authorizer(config.admin_keys) : apiAllowed;
+  if (apiAllowed !== null || adminAllowed !== null) {
     app.addHook('onRequest', async (request) => {
-      if (request.url.startsWith('/v1/') && !allowed(request.headers.authorization)) throw new UnauthorizedError();
+      if (!request.url.startsWith('/v1/')) return;
+      const check = request.url.startsWith('/v1/admin/') ? adminAllowed : apiAllowed;
+      if (check !== null && !check(request.headers.authorization)) throw new UnauthorizedError();
     });
   }
 

@@ -36,6 +36,8 @@ export const configSchema = z
     data_dir: z.string().min(1).default('./data'),
     /** When non-empty, every /v1 route requires `Authorization: Bearer <key>`. */
     api_keys: z.array(z.string().min(1)).default([]),
+    /** When non-empty, /v1/admin/* requires `Authorization: Bearer <admin key>` (API keys do not suffice). */
+    admin_keys: z.array(z.string().min(1)).default([]),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** On SIGTERM, /readyz turns 503 and requests are still served for this long before the
      * listener closes, so load balancers can stop routing first. Seconds. */
@@ -150,9 +152,9 @@ function envOverrides(env: Env): Record<string, unknown> {
   if (env.DEJAVU_HOST !== undefined) out.host = env.DEJAVU_HOST;
   if (env.DEJAVU_DATA_DIR !== undefined) out.data_dir = env.DEJAVU_DATA_DIR;
   if (env.DEJAVU_LOG_LEVEL !== undefined) out.log_level = env.DEJAVU_LOG_LEVEL;
-  if (env.DEJAVU_API_KEYS !== undefined) {
-    out.api_keys = env.DEJAVU_API_KEYS.split(',').map((k) => k.trim()).filter((k) => k !== '');
-  }
+  const list = (v: string): string[] => v.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  if (env.DEJAVU_API_KEYS !== undefined) out.api_keys = list(env.DEJAVU_API_KEYS);
+  if (env.DEJAVU_ADMIN_KEYS !== undefined) out.admin_keys = list(env.DEJAVU_ADMIN_KEYS);
   return out;
 }
 

@@ -102,6 +102,8 @@ export interface EntryStore {
   /** Deletes one entry and returns it, or undefined when unknown. */
   deleteById(id: string): StoredEntry | undefined;
   deleteNamespace(namespace: string): number;
+  /** Deletes the given entries (unknown labels are skipped) in one transaction; returns what was deleted. */
+  deleteByLabels(labels: readonly number[]): Array<ShardRef & { label: number }>;
   count(): number;
   /** Stamps of every shard's rows embedded with `embedder`. */
   shardStamps(embedder: string): ShardStamp[];

@@ -118,6 +118,13 @@ export class SemanticCache {
     return true;
   }
 
+  /** Deletes entries by internal label (sweeper, LRU cap, admin purges); returns how many. */
+  deleteByLabels(labels: readonly number[]): number {
+    const removed = this.deps.store.deleteByLabels(labels);
+    for (const r of removed) this.deps.index.remove(r, r.label);
+    return removed.length;
+  }
+
   deleteNamespace(namespace: string): number {
     const deleted = this.deps.store.deleteNamespace(namespace);
     this.deps.index.dropNamespace(namespace);

@@ -65,7 +65,8 @@ export interface SqliteStoreOptions {
 
 /** Durable entry store on better-sqlite3 (WAL). All statements are prepared once. */
 export class SqliteStore implements EntryStore, Ledger {
-  private readonly db: Database.Database;
+  /** The connection, for query modules that extend the store (admin, eviction). */
+  readonly db: Database.Database;
   private readonly stmt;
 
   constructor(path: string, options: SqliteStoreOptions = { synchronous: 'normal' }) {
@@ -93,6 +94,7 @@ export class SqliteStore implements EntryStore, Ledger {
       hit: db.prepare(`UPDATE entries SET hit_count = hit_count + 1, last_hit_at = ? WHERE id = ?`),
       deleteByUid: db.prepare(`DELETE FROM entries WHERE uid = ? RETURNING ${COLUMNS}`),
       deleteNamespace: db.prepare(`DELETE FROM entries WHERE namespace = ?`),
+      deleteByLabel: db.prepare(`DELETE FROM entries WHERE id = ? RETURNING id, namespace, partition_key`),
       count: db.prepare(`SELECT count(*) AS n FROM entries`),
       stamps: db.prepare(`SELECT namespace, partition_key, count(*) AS n, max(seq) AS max_seq FROM entries
         WHERE embedder = ? AND embedding IS NOT NULL GROUP BY namespace, partition_key`),
@@ -162,6 +164,15 @@ export class SqliteStore implements EntryStore, Ledger {
   deleteById(id: string): StoredEntry | undefined {
     const row = this.stmt.deleteByUid.get(id) as Row | undefined;
     return row === undefined ? undefined : toEntry(row);
+  }
+
+  deleteByLabels(labels: readonly number[]): Array<ShardRef & { label: number }> {
+    return this.db.transaction(() =>
+      labels.flatMap((l) => {
+        const r = this.stmt.deleteByLabel.get(l) as { id: number; namespace: string; partition_key: string } | undefined;
+        return r === undefined ? [] : [{ label: r.id, namespace: r.namespace, partitionKey: r.partition_key }];
+      }),
+    )();
   }
 
   deleteNamespace(namespace: string): number {

@@ -30,6 +30,26 @@ describe('API keys', () => {
   });
 });
 
+describe('admin keys', () => {
+  it('guard /v1/admin/* separately from the API keys', async () => {
+    const app = buildApp({ config: testConfig('/nonexistent', { api_keys: ['api'], admin_keys: ['root'] }), cache: new Ready<SemanticCache>() });
+    const get = (url: string, key?: string) => app.inject({ url, headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
+    expect((await get('/v1/admin/entries', 'api')).statusCode).toBe(401);
+    expect((await get('/v1/admin/entries')).statusCode).toBe(401);
+    expect((await get('/v1/admin/entries', 'root')).statusCode).not.toBe(401);
+    expect((await get('/v1/cache/stats', 'root')).statusCode).toBe(401);
+    expect((await get('/v1/cache/stats', 'api')).statusCode).toBe(503); // authorised; cache still starting
+    await app.close();
+  });
+
+  it('fall back to the API keys when no admin key is configured', async () => {
+    const app = buildApp({ config: testConfig('/nonexistent', { api_keys: ['api'] }), cache: new Ready<SemanticCache>() });
+    expect((await app.inject({ url: '/v1/admin/entries' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/v1/admin/entries', headers: { authorization: 'Bearer api' } })).statusCode).not.toBe(401);
+    await app.close();
+  });
+});
+
 describe('readiness', () => {
   it('answers 503 until the cache is ready, with a JSON error on /v1 routes', async () => {
     const cache = new Ready<SemanticCache>();
