@@ -54,9 +54,13 @@ export const configSchema = z
         candidates: z.number().int().min(1).max(100).default(8),
         /** Longest prompt accepted, characters. */
         max_prompt_chars: z.number().int().min(1).default(32_768),
+        /** Cap on stored entries; beyond it the least recently used (last hit, else creation) go. 0 = no cap. */
+        max_entries: z.number().int().min(0).default(0),
+        /** How often expired entries are removed and the cap enforced, seconds; 0 = never. */
+        sweep_interval_seconds: z.number().int().min(0).default(60),
       })
       .strict()
-      .default({ threshold: 0.9, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768 }),
+      .default({ threshold: 0.9, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768, max_entries: 0, sweep_interval_seconds: 60 }),
     embedder: z
       .object({
         /** Root folder holding `<model>/` (the install step extracts the model here). */
@@ -75,9 +79,11 @@ export const configSchema = z
         ef: z.number().int().min(1).max(5000).default(64),
         /** How often dirty index shards are written to disk, seconds; 0 = only at shutdown. */
         save_interval_seconds: z.number().int().min(0).default(300),
+        /** A shard whose deleted slots exceed this fraction of its capacity is rebuilt by the sweeper. */
+        compact_deleted_fraction: z.number().gt(0).max(1).default(0.3),
       })
       .strict()
-      .default({ m: 16, ef_construction: 200, ef: 64, save_interval_seconds: 300 }),
+      .default({ m: 16, ef_construction: 200, ef: 64, save_interval_seconds: 300, compact_deleted_fraction: 0.3 }),
     /** Ordered upstream providers for /v1/chat/completions and proxied /v1 paths. */
     providers: z.array(providerSchema).default([]),
     upstream: z

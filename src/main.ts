@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     app.log.fatal({ err }, `startup failed: ${(err as Error).message}`);
     process.exit(1);
   }
-  service.startAutosave(config.index.save_interval_seconds);
+  service.startTimers();
   cache.set(service.cache);
   app.log.info({ entries: service.store.count(), model: service.embedder.modelId }, 'ready');
 }

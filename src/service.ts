@@ -8,6 +8,7 @@ import { ShardedHnswIndex } from './index/hnsw-index.js';
 import { loadIndex, saveIndex, type IndexLoadReport } from './index/persistence.js';
 import { lockDataDir } from './store/dir-lock.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { sweep, type SweepReport } from './maintenance.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -19,50 +20,85 @@ export interface ServiceOptions {
 }
 
 /** The wired-up cache over its durable parts, with save/close for the process owner. */
+interface ServiceParts {
+  config: Config;
+  cache: SemanticCache;
+  store: SqliteStore;
+  index: ShardedHnswIndex;
+  embedder: Embedder;
+  indexLoad: IndexLoadReport;
+  indexDir: string;
+  clock: Clock;
+  ownsEmbedder: boolean;
+  log: ServiceOptions['log'];
+  unlock: () => void;
+}
+
 export class Service {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  readonly cache: SemanticCache;
+  readonly store: SqliteStore;
+  readonly index: ShardedHnswIndex;
+  readonly embedder: Embedder;
+  readonly indexLoad: IndexLoadReport;
 
-  constructor(
-    readonly cache: SemanticCache,
-    readonly store: SqliteStore,
-    readonly index: ShardedHnswIndex,
-    readonly embedder: Embedder,
-    readonly indexLoad: IndexLoadReport,
-    private readonly indexDir: string,
-    private readonly ownsEmbedder: boolean,
-    private readonly log: ServiceOptions['log'],
-    private readonly unlock: () => void,
-  ) {}
-
-  saveIndex(): { written: number } {
-    return saveIndex(this.index, { dir: this.indexDir, embedder: this.embedder.modelId });
+  constructor(private readonly parts: ServiceParts) {
+    ({ cache: this.cache, store: this.store, index: this.index, embedder: this.embedder, indexLoad: this.indexLoad } = parts);
   }
 
-  /** Saves dirty shards every `seconds` (0 = never). The timer does not keep the process alive. */
-  startAutosave(seconds: number): void {
+  saveIndex(): { written: number } {
+    return saveIndex(this.index, { dir: this.parts.indexDir, embedder: this.embedder.modelId });
+  }
+
+  /** Expired entries out, max_entries enforced, bloated shards compacted (see maintenance.ts). */
+  sweep(): SweepReport {
+    const { config, clock } = this.parts;
+    return sweep({
+      cache: this.cache,
+      store: this.store,
+      index: this.index,
+      embedderId: this.embedder.modelId,
+      clock,
+      maxEntries: config.cache.max_entries,
+      compactDeletedFraction: config.index.compact_deleted_fraction,
+    });
+  }
+
+  private every(seconds: number, what: string, fn: () => unknown): void {
     if (seconds <= 0) return;
-    this.timer = setInterval(() => {
+    const timer = setInterval(() => {
       try {
-        this.saveIndex();
+        fn();
       } catch (err) {
-        this.log?.error({ err }, 'periodic index save failed');
+        this.parts.log?.error({ err }, `periodic ${what} failed`);
       }
     }, seconds * 1000);
-    this.timer.unref();
+    timer.unref(); // never keeps the process alive
+    this.timers.push(timer);
+  }
+
+  /** Periodic index saves and sweeps, as configured. */
+  startTimers(): void {
+    const { config, log } = this.parts;
+    this.every(config.index.save_interval_seconds, 'index save', () => this.saveIndex());
+    this.every(config.cache.sweep_interval_seconds, 'sweep', () => {
+      const r = this.sweep();
+      if (r.expired + r.evicted + r.compactedShards > 0) log?.info({ sweep: r }, 'sweep removed entries');
+    });
   }
 
   /** Saves the index and closes the database; idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
+    for (const t of this.timers) clearInterval(t);
     try {
       this.saveIndex();
     } finally {
       this.store.close();
-      this.unlock();
-      if (this.ownsEmbedder) await (this.embedder as TransformersEmbedder).close();
+      this.parts.unlock();
+      if (this.parts.ownsEmbedder) await (this.embedder as TransformersEmbedder).close();
     }
   }
 }
@@ -105,8 +141,12 @@ async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnTyp
     });
     const report = loadIndex(index, store, { dir: paths.indexDir, embedder: embedder.modelId });
     opts.log?.info({ index: report }, report.rebuiltShards > 0 ? 'index rebuilt from the database' : 'index loaded');
-    const cache = new SemanticCache({ store, index, embedder, clock: opts.clock ?? systemClock, candidates: config.cache.candidates, ledger: store, onEmbed: opts.onEmbed });
-    const service = new Service(cache, store, index, embedder, report, paths.indexDir, opts.embedder === undefined, opts.log, unlock);
+    const clock = opts.clock ?? systemClock;
+    const cache = new SemanticCache({ store, index, embedder, clock, candidates: config.cache.candidates, ledger: store, onEmbed: opts.onEmbed });
+    const service = new Service({
+      config, cache, store, index, embedder, indexLoad: report, indexDir: paths.indexDir, clock,
+      ownsEmbedder: opts.embedder === undefined, log: opts.log, unlock,
+    });
     if (report.rebuiltShards > 0) service.saveIndex();
     return service;
   } catch (err) {

@@ -126,6 +126,11 @@ export class ShardedHnswIndex implements VectorIndex {
     return true;
   }
 
+  /** Forgets one shard (e.g. after its last entry was deleted). */
+  dropShard(id: string): void {
+    this.shards.delete(id);
+  }
+
   dropNamespace(namespace: string): void {
     for (const [id, shard] of this.shards) if (shard.ref.namespace === namespace) this.shards.delete(id);
   }

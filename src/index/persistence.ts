@@ -134,8 +134,9 @@ function fileProblem(dir: string, id: string, saved: ManifestShard | undefined, 
   return null;
 }
 
-/** Rebuilds one shard's graph from the embeddings stored in SQLite. */
-function rebuildShard(index: ShardedHnswIndex, store: EntryStore, stamp: ShardStamp, embedder: string): number {
+/** Rebuilds one shard's graph from the embeddings stored in SQLite (also compaction: the new
+ * graph has no deleted slots). Returns the number of vectors. */
+export function rebuildShard(index: ShardedHnswIndex, store: EntryStore, stamp: ShardStamp, embedder: string): number {
   const graph = index.newGraph(Math.max(16, Math.ceil(stamp.count * 1.25)));
   const labels: number[] = [];
   let maxSeq = 0;

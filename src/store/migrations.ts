@@ -36,6 +36,9 @@ export const MIGRATIONS: readonly string[] = [
      saved_cost_usd             REAL    NOT NULL DEFAULT 0,
      unpriced                   INTEGER NOT NULL DEFAULT 0   -- answers whose model has no price
    );`,
+  // Eviction: the TTL sweeper scans by expiry, the max_entries cap by least recent use.
+  `CREATE INDEX entries_expiry ON entries(expires_at) WHERE expires_at IS NOT NULL;
+   CREATE INDEX entries_lru ON entries(coalesce(last_hit_at, created_at));`,
 ];
 
 export function migrate(db: Database.Database): void {
