@@ -54,6 +54,9 @@ export function splitContent(text: string, size = 24): string[] {
     if (end < text.length) {
       const space = text.lastIndexOf(' ', end);
       if (space > start) end = space + 1;
+      // Never cut a surrogate pair: a lone half is invalid JSON text for strict decoders.
+      const c = text.charCodeAt(end - 1);
+      if (c >= 0xd800 && c <= 0xdbff) end += end - 1 > start ? -1 : 1;
     }
     pieces.push(text.slice(start, end));
     start = end;

@@ -58,19 +58,20 @@ function header(headers: Headers, name: string): string | undefined {
 function numberHeader(headers: Headers, name: string, check: (n: number) => boolean, what: string): number | undefined {
   const raw = header(headers, name);
   if (raw === undefined) return undefined;
-  const n = Number(raw.trim());
-  if (raw.trim() === '' || !Number.isFinite(n) || !check(n)) throw new ValidationError(`header ${name} must be ${what}, got "${raw}"`, 'invalid_header');
+  // Plain decimal only: Number() would also take '', '0x10' and '1e2'.
+  const n = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isFinite(n) || !check(n)) throw new ValidationError(`header ${name} must be ${what}, got "${raw}"`, 'invalid_header');
   return n;
 }
 
 export function parseDirectives(headers: Headers, config: Config): Directives {
   const cc = (header(headers, 'cache-control') ?? '').toLowerCase().split(',').map((d) => d.trim());
-  const maxAge = cc.find((d) => d.startsWith('max-age='));
+  const maxAge = cc.find((d) => d.startsWith('max-age'));
   let maxAgeSeconds: number | undefined;
   if (maxAge !== undefined) {
-    const n = Number(maxAge.slice('max-age='.length));
-    if (!Number.isInteger(n) || n < 0) throw new ValidationError(`Cache-Control max-age must be a non-negative integer, got "${maxAge}"`, 'invalid_header');
-    maxAgeSeconds = n;
+    const m = /^max-age=(\d{1,10})$/.exec(maxAge);
+    if (m === null) throw new ValidationError(`Cache-Control max-age must be a non-negative integer, got "${maxAge}"`, 'invalid_header');
+    maxAgeSeconds = Number(m[1]);
   }
   const namespace = header(headers, 'x-cache-namespace')?.trim();
   if (namespace !== undefined && (namespace === '' || namespace.length > 256)) throw new ValidationError('header x-cache-namespace must be 1..256 characters', 'invalid_header');
