@@ -10,7 +10,10 @@ import type { Ready } from './ready.js';
 import { PriceBook } from './chat/pricing.js';
 import { systemClock, type Clock } from './core/ports.js';
 import { chatRoutes } from './http/chat-route.js';
+import { adminRoutes } from './http/admin-routes.js';
 import { proxyRoutes } from './http/proxy-route.js';
+import { adminIndexRoutes } from './http/admin-index-routes.js';
+import type { IndexJobs } from './index-jobs.js';
 import type { Upstream } from './upstream/types.js';
 
 export interface AppDeps {
@@ -18,6 +21,8 @@ export interface AppDeps {
   cache: Ready<SemanticCache>;
   /** Upstream providers for /v1/chat/completions and proxied /v1 paths; none = those answer 503. */
   upstream?: Upstream;
+  /** Index rebuild / re-embed jobs (set once the service is open). */
+  jobs?: Ready<IndexJobs>;
   /** Shared with the service (embedding timings) and the upstream client; created when absent. */
   metrics?: Metrics;
   clock?: Clock;
@@ -80,6 +85,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
   cacheRoutes(app, { config, cache, metrics });
   chatRoutes(app, { config, cache, metrics, upstream, prices: new PriceBook(config.pricing), clock: deps.clock ?? systemClock });
+  adminRoutes(app, { config, cache, clock: deps.clock ?? systemClock });
+  if (deps.jobs !== undefined) adminIndexRoutes(app, deps.jobs);
   proxyRoutes(app, upstream);
   return app;
 }

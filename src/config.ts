@@ -69,9 +69,12 @@ export const configSchema = z
         dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16']).default('q4'),
         /** onnxruntime intra-op threads. */
         threads: z.number().int().min(1).max(64).default(2),
+        /** When stored entries were embedded by another model: 'disable' semantic lookups until
+         * `npm run rebuild-index -- --reembed`, or 'reembed' in the background and swap when done. */
+        on_model_change: z.enum(['disable', 'reembed']).default('disable'),
       })
       .strict()
-      .default({ models_dir: './models', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2 }),
+      .default({ models_dir: './models', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2, on_model_change: 'disable' }),
     index: z
       .object({
         m: z.number().int().min(2).max(128).default(16),

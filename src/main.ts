@@ -5,6 +5,7 @@ import type { SemanticCache } from './core/semantic-cache.js';
 import { systemClock } from './core/ports.js';
 import { Metrics } from './http/metrics.js';
 import { Ready } from './ready.js';
+import type { IndexJobs } from './index-jobs.js';
 import { createUpstream } from './upstream/client.js';
 import { openService, type Service } from './service.js';
 
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   }
 
   const cache = new Ready<SemanticCache>();
+  const jobs = new Ready<IndexJobs>();
   let service: Service | undefined;
   const metrics = new Metrics(cache);
   const upstream = createUpstream(config.providers, config.upstream, { clock: systemClock, observer: metrics });
@@ -27,7 +29,13 @@ async function main(): Promise<void> {
     cache,
     upstream,
     metrics,
-    readiness: () => ({ draining: stopping, ...(service === undefined ? {} : { index: service.indexLoad, entries: service.store.count() }) }),
+    jobs,
+    readiness: () => ({
+      draining: stopping,
+      ...(service === undefined
+        ? {}
+        : { index: service.indexLoad, entries: service.store.count(), semantic: { enabled: service.semanticDisabled === null, reason: service.semanticDisabled } }),
+    }),
     logger: { level: config.log_level },
   });
   let stopping = false;
@@ -63,6 +71,7 @@ async function main(): Promise<void> {
   }
   service.startTimers();
   cache.set(service.cache);
+  jobs.set(service.jobs);
   app.log.info({ entries: service.store.count(), model: service.embedder.modelId }, 'ready');
 }
 

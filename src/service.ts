@@ -9,6 +9,7 @@ import { loadIndex, saveIndex, type IndexLoadReport } from './index/persistence.
 import { lockDataDir } from './store/dir-lock.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { sweep, type SweepReport } from './maintenance.js';
+import { IndexJobs } from './index-jobs.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -39,12 +40,34 @@ export class Service {
   private closed = false;
   readonly cache: SemanticCache;
   readonly store: SqliteStore;
-  readonly index: ShardedHnswIndex;
   readonly embedder: Embedder;
   readonly indexLoad: IndexLoadReport;
+  /** Index rebuild / re-embed jobs over this data dir. */
+  readonly jobs: IndexJobs;
 
   constructor(private readonly parts: ServiceParts) {
-    ({ cache: this.cache, store: this.store, index: this.index, embedder: this.embedder, indexLoad: this.indexLoad } = parts);
+    ({ cache: this.cache, store: this.store, embedder: this.embedder, indexLoad: this.indexLoad } = parts);
+    this.jobs = new IndexJobs({
+      store: parts.store,
+      cache: parts.cache,
+      embedder: parts.embedder,
+      params: parts.index.params,
+      indexDir: parts.indexDir,
+      onSwap: (index) => {
+        this.parts.index = index;
+      },
+      log: parts.log,
+    });
+  }
+
+  /** The index currently serving (a rebuild job swaps in a new one). */
+  get index(): ShardedHnswIndex {
+    return this.parts.index;
+  }
+
+  /** Why semantic lookups are off, with the command that fixes it; null when they are on. */
+  get semanticDisabled(): string | null {
+    return this.cache.semanticDisabled;
   }
 
   saveIndex(): { written: number } {
@@ -103,6 +126,19 @@ export class Service {
   }
 }
 
+/** Records the model on first use; returns why semantic lookups must stay off when the stored
+ * entries were embedded by another model (vectors of two models are never mixed), else null. */
+function checkModel(store: SqliteStore, embedder: Embedder): string | null {
+  const recorded = store.getMeta('embedder');
+  if (recorded === embedder.modelId) return null;
+  if (recorded === undefined || store.count() === 0) {
+    store.setMeta('embedder', embedder.modelId);
+    store.setMeta('dims', String(embedder.dims));
+    return null;
+  }
+  return `entries were embedded with ${recorded} but the configured model is ${embedder.modelId}: semantic lookups are off until "npm run rebuild-index -- --reembed" finishes (or set embedder.on_model_change to "reembed")`;
+}
+
 export function dataPaths(config: Config): { db: string; indexDir: string; lock: string } {
   const dir = resolve(config.data_dir);
   return { db: join(dir, 'dejavu.sqlite'), indexDir: join(dir, 'index'), lock: join(dir, 'dejavu.lock') };
@@ -131,8 +167,7 @@ async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnTyp
     }));
   const store = new SqliteStore(paths.db, { synchronous: config.store.synchronous });
   try {
-    store.setMeta('embedder', embedder.modelId);
-    store.setMeta('dims', String(embedder.dims));
+    const mismatch = checkModel(store, embedder);
     const index = new ShardedHnswIndex({
       dims: embedder.dims,
       m: config.index.m,
@@ -148,6 +183,15 @@ async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnTyp
       ownsEmbedder: opts.embedder === undefined, log: opts.log, unlock,
     });
     if (report.rebuiltShards > 0) service.saveIndex();
+    if (mismatch !== null) {
+      cache.setSemanticDisabled(mismatch);
+      if (config.embedder.on_model_change === 'reembed') {
+        opts.log?.warn({ reason: mismatch }, 'embedding model changed: re-embedding in the background; exact hits still served');
+        void service.jobs.start(true).done;
+      } else {
+        opts.log?.warn({ reason: mismatch }, 'embedding model changed: semantic lookups disabled');
+      }
+    }
     return service;
   } catch (err) {
     store.close();

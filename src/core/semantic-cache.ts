@@ -1,5 +1,5 @@
 import { decide, freshnessProblem, type PolicyContext } from './policy.js';
-import type { Clock, Embedder, EntryStore, IndexStats, Ledger, VectorIndex } from './ports.js';
+import type { Clock, Embedder, EntryStore, IndexStats, Ledger, NewEntry, UpsertResult, VectorIndex } from './ports.js';
 import type { LookupOptions, LookupOutcome, LookupStatus, RequestKey, StoredEntry, StoreOptions } from './types.js';
 
 export interface CacheStats {
@@ -27,11 +27,31 @@ export interface SemanticCacheDeps {
 /** Lookup / store / invalidate over the ports. No HTTP, no files. */
 export class SemanticCache {
   private readonly counts: Record<LookupStatus, number> = { hit: 0, 'semantic-hit': 0, miss: 0 };
+  /** Why semantic lookups are off (e.g. entries embedded by another model), or null. */
+  private disabledReason: string | null = null;
 
   constructor(private readonly deps: SemanticCacheDeps) {}
 
+  get index(): VectorIndex {
+    return this.deps.index;
+  }
+
   get embedder(): Embedder {
     return this.deps.embedder;
+  }
+
+  get semanticDisabled(): string | null {
+    return this.disabledReason;
+  }
+
+  /** Turns the semantic tier off (reason) or back on (null); the exact tier always serves. */
+  setSemanticDisabled(reason: string | null): void {
+    this.disabledReason = reason;
+  }
+
+  /** Replaces the vector index (after a rebuild); the caller makes sure it matches the store. */
+  swapIndex(index: VectorIndex): void {
+    this.deps.index = index;
   }
 
   get ledger(): Ledger | undefined {
@@ -59,9 +79,10 @@ export class SemanticCache {
     if (exact !== undefined && freshnessProblem(exact, ctx) === null) {
       return { status: 'hit', entry: this.markHit(exact, ctx.now), similarity: 1, candidate: null };
     }
-    if (!embedder.fits(key.text)) {
+    const skip = this.disabledReason !== null ? 'semantic_disabled' : !embedder.fits(key.text) ? 'prompt_exceeds_model_window' : null;
+    if (skip !== null) {
       const candidate = exact === undefined ? null : { entry: exact, similarity: 1, reason: freshnessProblem(exact, ctx) ?? 'expired' };
-      return { status: 'miss', entry: null, similarity: null, candidate, skipped: 'prompt_exceeds_model_window' };
+      return { status: 'miss', entry: null, similarity: null, candidate, skipped: skip };
     }
     const vector = await this.embed(key.text);
     const neighbors = index.search(key, vector, this.deps.candidates);
@@ -105,6 +126,39 @@ export class SemanticCache {
     if (embedding === null) index.remove(key, entry.label);
     else index.add(key, entry.label, embedding, entry.seq);
     return entry;
+  }
+
+  /** The vector store() would write for the key, or null when the prompt exceeds the model window
+   * (such entries are served by the exact tier only). With put(), lets a bulk writer keep several
+   * embeddings in flight and still write in order. */
+  async embedKey(key: RequestKey): Promise<Float32Array | null> {
+    return this.deps.embedder.fits(key.text) ? this.embed(key.text) : null;
+  }
+
+  /** Stores (or replaces, keeping the id) an entry with explicit times and a vector from embedKey():
+   * the import path, which must keep created_at / expires_at. Synchronous, so a caller can group
+   * many puts in one SQLite transaction. */
+  put(
+    key: RequestKey,
+    entry: Pick<NewEntry, 'response' | 'metadata' | 'createdAt' | 'expiresAt'>,
+    embedding: Float32Array | null,
+  ): UpsertResult {
+    const { store, index, embedder } = this.deps;
+    if (embedding !== null && embedding.length !== embedder.dims) {
+      throw new Error(`embedding has ${embedding.length} dimensions, the embedder ${embedder.dims}`);
+    }
+    const result = store.upsert({
+      ...key,
+      response: entry.response,
+      metadata: entry.metadata,
+      embedding,
+      embedder: embedder.modelId,
+      createdAt: entry.createdAt,
+      expiresAt: entry.expiresAt,
+    });
+    if (embedding === null) index.remove(key, result.entry.label);
+    else index.add(key, result.entry.label, embedding, result.entry.seq);
+    return result;
   }
 
   get(id: string): StoredEntry | undefined {

@@ -61,7 +61,7 @@ export type LookupOutcome =
       similarity: null;
       candidate: RejectedCandidate | null;
       /** Set when the semantic tier was not searched. */
-      skipped?: 'prompt_exceeds_model_window';
+      skipped?: 'prompt_exceeds_model_window' | 'semantic_disabled';
     };
 
 export type LookupStatus = LookupOutcome['status'];

@@ -126,6 +126,10 @@ export class ShardedHnswIndex implements VectorIndex {
     return true;
   }
 
+  getShard(id: string): Shard | undefined {
+    return this.shards.get(id);
+  }
+
   /** Forgets one shard (e.g. after its last entry was deleted). */
   dropShard(id: string): void {
     this.shards.delete(id);

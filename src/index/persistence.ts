@@ -183,3 +183,18 @@ export function loadIndex(index: ShardedHnswIndex, store: EntryStore, opts: Pers
   report.ms = performance.now() - t0;
   return report;
 }
+
+/** Writes a whole index into a fresh directory beside `dir`, then swaps it in with renames, so the
+ * old files are never overwritten in place. A crash between the renames leaves no `dir`: the next
+ * start rebuilds from SQLite. */
+export function replaceIndexDir(index: ShardedHnswIndex, opts: PersistOptions): void {
+  const next = `${opts.dir}.next`;
+  const old = `${opts.dir}.old`;
+  rmSync(next, { recursive: true, force: true });
+  for (const shard of index.allShards()) shard.dirty = true;
+  saveIndex(index, { ...opts, dir: next });
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(opts.dir)) renameSync(opts.dir, old);
+  renameSync(next, opts.dir);
+  rmSync(old, { recursive: true, force: true });
+}

@@ -39,6 +39,14 @@ export const MIGRATIONS: readonly string[] = [
   // Eviction: the TTL sweeper scans by expiry, the max_entries cap by least recent use.
   `CREATE INDEX entries_expiry ON entries(expires_at) WHERE expires_at IS NOT NULL;
    CREATE INDEX entries_lru ON entries(coalesce(last_hit_at, created_at));`,
+  // Re-embedding checkpoints: a finished batch is kept here until the whole run is applied, so
+  // an interrupted run resumes where it stopped. seq pins the entry version that was embedded.
+  `CREATE TABLE reembed (
+     entry_id  INTEGER PRIMARY KEY,
+     embedder  TEXT    NOT NULL,
+     seq       INTEGER NOT NULL,
+     embedding BLOB                 -- NULL: prompt longer than the model window
+   );`,
 ];
 
 export function migrate(db: Database.Database): void {
