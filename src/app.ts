@@ -6,7 +6,7 @@ import { UnauthorizedError } from './errors.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { Metrics } from './http/metrics.js';
 import { cacheRoutes } from './http/routes.js';
-import type { Ready } from './ready.js';
+import { Ready } from './ready.js';
 import { PriceBook } from './chat/pricing.js';
 import { systemClock, type Clock } from './core/ports.js';
 import { chatRoutes } from './http/chat-route.js';
@@ -14,6 +14,7 @@ import { adminRoutes } from './http/admin-routes.js';
 import { proxyRoutes } from './http/proxy-route.js';
 import { adminIndexRoutes } from './http/admin-index-routes.js';
 import type { IndexJobs } from './index-jobs.js';
+import type { AdminQueries } from './store/admin-queries.js';
 import type { Upstream } from './upstream/types.js';
 
 export interface AppDeps {
@@ -23,6 +24,8 @@ export interface AppDeps {
   upstream?: Upstream;
   /** Index rebuild / re-embed jobs (set once the service is open). */
   jobs?: Ready<IndexJobs>;
+  /** Admin listing / purge queries over the store (set once the service is open). */
+  adminQueries?: Ready<AdminQueries>;
   /** Shared with the service (embedding timings) and the upstream client; created when absent. */
   metrics?: Metrics;
   clock?: Clock;
@@ -85,7 +88,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
   cacheRoutes(app, { config, cache, metrics });
   chatRoutes(app, { config, cache, metrics, upstream, prices: new PriceBook(config.pricing), clock: deps.clock ?? systemClock });
-  adminRoutes(app, { config, cache, clock: deps.clock ?? systemClock });
+  adminRoutes(app, { config, cache, clock: deps.clock ?? systemClock, queries: deps.adminQueries ?? new Ready<AdminQueries>() });
   if (deps.jobs !== undefined) adminIndexRoutes(app, deps.jobs);
   proxyRoutes(app, upstream);
   return app;

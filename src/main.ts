@@ -6,6 +6,7 @@ import { systemClock } from './core/ports.js';
 import { Metrics } from './http/metrics.js';
 import { Ready } from './ready.js';
 import type { IndexJobs } from './index-jobs.js';
+import type { AdminQueries } from './store/admin-queries.js';
 import { createUpstream } from './upstream/client.js';
 import { openService, type Service } from './service.js';
 
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
 
   const cache = new Ready<SemanticCache>();
   const jobs = new Ready<IndexJobs>();
+  const adminQueries = new Ready<AdminQueries>();
   let service: Service | undefined;
   const metrics = new Metrics(cache);
   const upstream = createUpstream(config.providers, config.upstream, { clock: systemClock, observer: metrics });
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     upstream,
     metrics,
     jobs,
+    adminQueries,
     readiness: () => ({
       draining: stopping,
       ...(service === undefined
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
   service.startTimers();
   cache.set(service.cache);
   jobs.set(service.jobs);
+  adminQueries.set(service.admin);
   app.log.info({ entries: service.store.count(), model: service.embedder.modelId }, 'ready');
 }
 

@@ -10,6 +10,7 @@ import { lockDataDir } from './store/dir-lock.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { sweep, type SweepReport } from './maintenance.js';
 import { IndexJobs } from './index-jobs.js';
+import { AdminQueries } from './store/admin-queries.js';
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -44,9 +45,12 @@ export class Service {
   readonly indexLoad: IndexLoadReport;
   /** Index rebuild / re-embed jobs over this data dir. */
   readonly jobs: IndexJobs;
+  /** Admin listing / purge queries over the store. */
+  readonly admin: AdminQueries;
 
   constructor(private readonly parts: ServiceParts) {
     ({ cache: this.cache, store: this.store, embedder: this.embedder, indexLoad: this.indexLoad } = parts);
+    this.admin = new AdminQueries(parts.store.db);
     this.jobs = new IndexJobs({
       store: parts.store,
       cache: parts.cache,

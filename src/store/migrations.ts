@@ -47,6 +47,8 @@ export const MIGRATIONS: readonly string[] = [
      seq       INTEGER NOT NULL,
      embedding BLOB                 -- NULL: prompt longer than the model window
    );`,
+  // Admin listing and purges page through one namespace by id.
+  `CREATE INDEX entries_ns_id ON entries(namespace, id);`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -28,7 +28,7 @@ interface Row {
 const COLUMNS = `id, uid, namespace, partition_key, model, prompt, prompt_hash, response, response_json,
   embedder, created_at, expires_at, hit_count, last_hit_at, metadata, seq`;
 
-function toEntry(r: Row): StoredEntry {
+export function toEntry(r: Row): StoredEntry {
   return {
     id: r.uid,
     label: r.id,
@@ -195,6 +195,22 @@ export class SqliteStore implements EntryStore, Ledger {
   *shardVectors(shard: ShardRef, embedder: string): Iterable<{ label: number; seq: number; embedding: Float32Array }> {
     const rows = this.stmt.shardVectors.iterate(shard.namespace, shard.partitionKey, embedder) as Iterable<{ id: number; seq: number; embedding: Buffer }>;
     for (const r of rows) yield { label: r.id, seq: r.seq, embedding: fromBlob(r.embedding) };
+  }
+
+  /** Sets an entry's hit statistics (import of an export keeps them). False when the label is unknown. */
+  setHitStats(label: number, hitCount: number, lastHitAt: number | null): boolean {
+    return this.db.prepare(`UPDATE entries SET hit_count = ?, last_hit_at = ? WHERE id = ?`).run(hitCount, lastHitAt, label).changes > 0;
+  }
+
+  /** Every entry (of one namespace when given) in insertion order, streamed row by row. The
+   * connection is busy until the iteration ends or is abandoned (break / return()). */
+  *iterateEntries(namespace?: string): IterableIterator<StoredEntry> {
+    const rows = (
+      namespace === undefined
+        ? this.db.prepare(`SELECT ${COLUMNS} FROM entries ORDER BY id`).iterate()
+        : this.db.prepare(`SELECT ${COLUMNS} FROM entries WHERE namespace = ? ORDER BY id`).iterate(namespace)
+    ) as IterableIterator<Row>;
+    for (const r of rows) yield toEntry(r);
   }
 
   recordSpend(namespace: string, promptTokens: number, completionTokens: number, costUsd: number | null): void {

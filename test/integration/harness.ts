@@ -44,7 +44,7 @@ export async function startHarness(overrides: Record<string, unknown> = {}, exis
   const cache = Ready.of(service.cache);
   const metrics = new Metrics(cache);
   const upstream = createUpstream(config.providers, config.upstream, { clock, observer: metrics, ...opts.upstream });
-  const app = buildApp({ config, cache, upstream, metrics, clock, jobs: Ready.of(service.jobs), readiness: () => ({ index: service.indexLoad }) });
+  const app = buildApp({ config, cache, upstream, metrics, clock, jobs: Ready.of(service.jobs), adminQueries: Ready.of(service.admin), readiness: () => ({ index: service.indexLoad }) });
   if (opts.listen === true) await app.listen({ port: 0, host: '127.0.0.1' });
   else await app.ready();
   const close = async (): Promise<void> => {
