@@ -42,9 +42,11 @@ describe('defaults', () => {
       log_level: 'info',
       body_limit_bytes: 1_048_576,
     });
-    expect(c.cache).toEqual({ threshold: 0.9, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768 });
-    expect(c.embedder).toEqual({ models_dir: './models', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2 });
-    expect(c.index).toEqual({ m: 16, ef_construction: 200, ef: 64, save_interval_seconds: 300 });
+    expect(c.cache).toEqual({ threshold: 0.9, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768, max_entries: 0, sweep_interval_seconds: 60 });
+    expect(c.embedder).toEqual({ models_dir: './models', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2, on_model_change: 'disable' });
+    expect(c.index).toEqual({ m: 16, ef_construction: 200, ef: 64, save_interval_seconds: 300, compact_deleted_fraction: 0.3 });
+    expect(c.providers).toEqual([]);
+    expect(c.chat).toEqual({ max_temperature: 1, store_tool_calls: false, coalesce_wait_ms: 120_000, stream_usage: true });
     expect(c.store).toEqual({ synchronous: 'normal' });
   });
 
@@ -54,8 +56,8 @@ describe('defaults', () => {
 
   it('a partial nested object keeps the defaults of its other keys', () => {
     const c = parseConfig({ cache: { threshold: 0.5 }, index: { ef: 10 } });
-    expect(c.cache).toEqual({ threshold: 0.5, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768 });
-    expect(c.index).toEqual({ m: 16, ef_construction: 200, ef: 10, save_interval_seconds: 300 });
+    expect(c.cache).toEqual({ threshold: 0.5, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768, max_entries: 0, sweep_interval_seconds: 60 });
+    expect(c.index).toEqual({ m: 16, ef_construction: 200, ef: 10, save_interval_seconds: 300, compact_deleted_fraction: 0.3 });
   });
 
   it('an empty DEJAVU_CONFIG is treated as no file', () => {
