@@ -46,7 +46,17 @@ export const configSchema = z
     body_limit_bytes: z.number().int().min(1024).default(1_048_576),
     cache: z
       .object({
-        /** Minimum cosine similarity (0..1, higher = closer) for a semantic hit. */
+        /** How semantic hits are decided: 'verifier' (a trained verifier scores each candidate;
+         * falls back to cosine when its weights are missing) or 'cosine' (threshold only). */
+        decision: z.enum(['verifier', 'cosine']).default('verifier'),
+        /** Verifier mode: the accepted rate of serving another question's answer (sets the
+         * verifier's decision threshold, chosen on development data). */
+        max_false_hit_rate: z.number().gt(0).max(1).default(0.01),
+        /** Verifier mode: candidates below this cosine similarity are not even scored. */
+        candidate_floor: z.number().gt(0).max(1).default(0.7),
+        /** Verifier weights (written by `npm run train-verifier`). */
+        verifier_path: z.string().min(1).default('./models/verifier/weights.json'),
+        /** Cosine mode (and per-request `threshold`): minimum similarity (0..1) for a semantic hit. */
         threshold: z.number().gt(0).max(1).default(0.9),
         /** TTL for stored entries when the request gives none, seconds; 0 = never expires. */
         default_ttl_seconds: z.number().int().min(0).default(0),
@@ -60,7 +70,10 @@ export const configSchema = z
         sweep_interval_seconds: z.number().int().min(0).default(60),
       })
       .strict()
-      .default({ threshold: 0.9, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768, max_entries: 0, sweep_interval_seconds: 60 }),
+      .default({
+        decision: 'verifier', max_false_hit_rate: 0.01, candidate_floor: 0.7, verifier_path: './models/verifier/weights.json',
+        threshold: 0.9, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768, max_entries: 0, sweep_interval_seconds: 60,
+      }),
     embedder: z
       .object({
         /** Root folder holding `<model>/` (the install step extracts the model here). */

@@ -44,7 +44,8 @@ export interface Directives {
   /** Cache-Control: max-age=N — only entries younger than N seconds. */
   maxAgeSeconds: number | undefined;
   namespace: string;
-  threshold: number;
+  /** X-Cache-Threshold: a cosine threshold for this request (cosine-only decision). */
+  threshold: number | undefined;
   ttlSeconds: number;
 }
 
@@ -80,7 +81,7 @@ export function parseDirectives(headers: Headers, config: Config): Directives {
     noStore: cc.includes('no-store'),
     maxAgeSeconds,
     namespace: namespace ?? 'default',
-    threshold: numberHeader(headers, 'x-cache-threshold', (n) => n > 0 && n <= 1, 'a number in (0, 1]') ?? config.cache.threshold,
+    threshold: numberHeader(headers, 'x-cache-threshold', (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
     ttlSeconds: numberHeader(headers, 'x-cache-ttl', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer') ?? config.cache.default_ttl_seconds,
   };
 }

@@ -72,7 +72,7 @@ function lineSchema(maxPromptChars: number) {
       messages: z.array(messageSchema).min(1).max(10_000).optional(),
       namespace: z.string().min(1).max(256).default('default'),
       model: z.string().min(1).max(256).nullable().optional(),
-      response: z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: 'response must be a non-empty string or a JSON object' }),
+      response: z.union([z.string().min(1, 'response must not be empty'), z.record(z.string(), z.unknown())], { error: 'response must be a non-empty string or a JSON object' }),
       ttl_seconds: z.number().int().min(0).optional(),
       metadata: z.record(z.string(), z.unknown()).nullable().optional(),
       // Exported extras.

@@ -14,19 +14,26 @@ export function freshnessProblem(entry: StoredEntry, ctx: PolicyContext): Reject
 
 function rejectReason(c: Candidate, ctx: PolicyContext): RejectReason | null {
   if (c.similarity < ctx.threshold) return 'below_threshold';
+  if (ctx.minScore !== undefined && (c.score ?? 0) < ctx.minScore) return 'verifier_rejected';
   return freshnessProblem(c.entry, ctx);
 }
 
+/** Verifier mode ranks by verifier score (then similarity); cosine mode by similarity. */
+function rank(candidates: readonly Candidate[], ctx: PolicyContext): Candidate[] {
+  const byScore = ctx.minScore !== undefined;
+  return [...candidates].sort((a, b) => (byScore ? (b.score ?? 0) - (a.score ?? 0) : 0) || b.similarity - a.similarity);
+}
+
 export type Decision =
-  | { kind: 'hit'; entry: StoredEntry; similarity: number }
+  | { kind: 'hit'; entry: StoredEntry; similarity: number; score?: number }
   | { kind: 'reject'; best: RejectedCandidate | null };
 
-/** Hit decision over candidates (any order): the closest servable candidate at or above the
+/** Hit decision over candidates (any order): the best-ranked servable candidate at or above the
  * threshold wins; otherwise the closest candidate is reported with the reason it was refused. */
 export function decide(candidates: readonly Candidate[], ctx: PolicyContext): Decision {
-  const sorted = [...candidates].sort((a, b) => b.similarity - a.similarity);
+  const sorted = rank(candidates, ctx);
   for (const c of sorted) {
-    if (rejectReason(c, ctx) === null) return { kind: 'hit', entry: c.entry, similarity: c.similarity };
+    if (rejectReason(c, ctx) === null) return { kind: 'hit', entry: c.entry, similarity: c.similarity, ...(c.score === undefined ? {} : { score: c.score }) };
   }
   const top = sorted[0];
   if (top === undefined) return { kind: 'reject', best: null };

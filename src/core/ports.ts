@@ -18,6 +18,17 @@ export interface Embedder {
   embed(text: string): Promise<Float32Array>;
 }
 
+/** Scores whether a cached prompt asks the same thing as a new one, from signals the sentence
+ * embedding misses (swapped directions, changed numbers, negation, antonyms, other entities). */
+export interface Verifier {
+  readonly id: string;
+  /** Calibrated probability (0..1) that `query` and `candidate` (normalised prompts) ask the same thing. */
+  score(query: string, candidate: string, similarity: number): number;
+  /** The score threshold that kept the false-hit rate at or below `maxFalseHitRate` on the
+   * development data (shipped with the weights). */
+  thresholdFor(maxFalseHitRate: number): number;
+}
+
 /** Identifies one isolated search space: a namespace + partition pair. */
 export interface ShardRef {
   namespace: string;

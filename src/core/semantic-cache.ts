@@ -1,6 +1,7 @@
 import { decide, freshnessProblem, type PolicyContext } from './policy.js';
-import type { Clock, Embedder, EntryStore, IndexStats, Ledger, NewEntry, UpsertResult, VectorIndex } from './ports.js';
-import type { LookupOptions, LookupOutcome, LookupStatus, RequestKey, StoredEntry, StoreOptions } from './types.js';
+import type { Clock, Embedder, EntryStore, IndexStats, Ledger, NewEntry, UpsertResult, VectorIndex, Verifier } from './ports.js';
+import { normalizePrompt } from './request-key.js';
+import type { Candidate, LookupOptions, LookupOutcome, LookupStatus, RequestKey, StoredEntry, StoreOptions } from './types.js';
 
 export interface CacheStats {
   entries: number;
@@ -22,6 +23,8 @@ export interface SemanticCacheDeps {
   ledger?: Ledger;
   /** Called with the duration of every embedding, seconds. */
   onEmbed?: (seconds: number) => void;
+  /** Hit verifier used by lookups that ask for it (`minScore`). */
+  verifier?: Verifier;
 }
 
 /** Lookup / store / invalidate over the ports. No HTTP, no files. */
@@ -84,20 +87,43 @@ export class SemanticCache {
       const candidate = exact === undefined ? null : { entry: exact, similarity: 1, reason: freshnessProblem(exact, ctx) ?? 'expired' };
       return { status: 'miss', entry: null, similarity: null, candidate, skipped: skip };
     }
+    const candidates = await this.candidatesFor(key, options);
+    // An exact match that is not in the index (e.g. embedded by another model) still informs the miss.
+    if (exact !== undefined && !candidates.some((c) => c.entry.label === exact.label)) candidates.push({ entry: exact, similarity: 1 });
+    const decision = decide(candidates, ctx);
+    if (decision.kind === 'hit') {
+      const { entry, similarity, score } = decision;
+      return { status: 'semantic-hit', entry: this.markHit(entry, ctx.now), similarity, ...(score === undefined ? {} : { score }), candidate: null };
+    }
+    return { status: 'miss', entry: null, similarity: null, candidate: decision.best };
+  }
+
+  /** Nearest entries inside the key's shard; in verifier mode those at or above the cosine floor
+   * are scored by the verifier. */
+  private async candidatesFor(key: RequestKey, options: LookupOptions): Promise<Candidate[]> {
+    const { store, index, verifier } = this.deps;
     const vector = await this.embed(key.text);
     const neighbors = index.search(key, vector, this.deps.candidates);
     const byLabel = new Map(store.getByLabels(neighbors.map((n) => n.label)).map((e) => [e.label, e]));
-    const candidates = neighbors.flatMap((n) => {
+    const verify = options.minScore !== undefined && verifier !== undefined;
+    return neighbors.flatMap((n) => {
       const entry = byLabel.get(n.label);
-      return entry === undefined ? [] : [{ entry, similarity: n.similarity }];
+      if (entry === undefined) return [];
+      if (!verify || n.similarity < options.threshold) return [{ entry, similarity: n.similarity }];
+      return [{ entry, similarity: n.similarity, score: verifier.score(key.text, normalizePrompt(entry.prompt), n.similarity) }];
     });
-    // An exact match that is not in the index (e.g. embedded by another model) still informs the miss.
-    if (exact !== undefined && !byLabel.has(exact.label)) candidates.push({ entry: exact, similarity: 1 });
-    const decision = decide(candidates, ctx);
-    if (decision.kind === 'hit') {
-      return { status: 'semantic-hit', entry: this.markHit(decision.entry, ctx.now), similarity: decision.similarity, candidate: null };
-    }
-    return { status: 'miss', entry: null, similarity: null, candidate: decision.best };
+  }
+
+  /** Every candidate a lookup would consider, with similarity and verifier score, without any
+   * side effect (no hit counts, no stats): for evaluation and diagnostics. Empty when the
+   * semantic tier is off or the prompt does not fit the model. */
+  async explain(key: RequestKey, options: LookupOptions): Promise<Candidate[]> {
+    if (this.disabledReason !== null || !this.deps.embedder.fits(key.text)) return [];
+    return this.candidatesFor(key, options);
+  }
+
+  get verifier(): Verifier | undefined {
+    return this.deps.verifier;
   }
 
   private markHit(entry: StoredEntry, now: number): StoredEntry {

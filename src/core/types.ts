@@ -39,12 +39,14 @@ export interface RequestKey {
   promptHash: string;
 }
 
-export type RejectReason = 'below_threshold' | 'expired' | 'too_old';
+export type RejectReason = 'below_threshold' | 'verifier_rejected' | 'expired' | 'too_old';
 
 export interface Candidate {
   entry: StoredEntry;
   /** Cosine similarity, 0..1, higher = closer. */
   similarity: number;
+  /** Hit verifier's probability that both prompts ask the same thing, when it was consulted. */
+  score?: number;
 }
 
 export interface RejectedCandidate extends Candidate {
@@ -54,7 +56,7 @@ export interface RejectedCandidate extends Candidate {
 /** Lookup outcome: drives the HTTP body, headers and metric labels. */
 export type LookupOutcome =
   | { status: 'hit'; entry: StoredEntry; similarity: 1; candidate: null }
-  | { status: 'semantic-hit'; entry: StoredEntry; similarity: number; candidate: null }
+  | { status: 'semantic-hit'; entry: StoredEntry; similarity: number; score?: number; candidate: null }
   | {
       status: 'miss';
       entry: null;
@@ -67,8 +69,11 @@ export type LookupOutcome =
 export type LookupStatus = LookupOutcome['status'];
 
 export interface LookupOptions {
-  /** Minimum similarity for a semantic hit, (0, 1]. */
+  /** Minimum cosine similarity, (0, 1]: the hit threshold in cosine mode, the retrieval floor
+   * when `minScore` is set. */
   threshold: number;
+  /** Verifier mode: candidates must also score at least this (probability, 0..1). */
+  minScore?: number;
   /** Only entries younger than this are served, seconds. */
   maxAgeSeconds?: number;
 }

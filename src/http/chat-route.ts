@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import type { Ready } from '../ready.js';
 import type { Upstream } from '../upstream/types.js';
+import { lookupOptions } from './lookup-options.js';
 import type { ChatStatus, Metrics } from './metrics.js';
 
 export interface ChatDeps {
@@ -116,7 +117,7 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
     if (ctx.cache === null || ctx.key === null || ctx.dir.noCache) return undefined;
     const { cache, key } = ctx;
     const t0 = performance.now();
-    const out = await failOpenAsync(request, 'lookup', () => cache.lookup(key, { threshold: ctx.dir.threshold, maxAgeSeconds: ctx.dir.maxAgeSeconds }));
+    const out = await failOpenAsync(request, 'lookup', () => cache.lookup(key, lookupOptions(config, cache.verifier, ctx.dir.threshold, ctx.dir.maxAgeSeconds)));
     if (out !== undefined) metrics.observeLookup(out.status, (performance.now() - t0) / 1000, out.similarity ?? out.candidate?.similarity ?? null);
     else ctx.cache = null; // the cache failed: do not try to store either
     return out;

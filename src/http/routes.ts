@@ -6,6 +6,7 @@ import type { SemanticCache } from '../core/semantic-cache.js';
 import type { RequestKey } from '../core/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Ready } from '../ready.js';
+import { lookupOptions } from './lookup-options.js';
 import type { Metrics } from './metrics.js';
 import { entryJson, idParams, makeSchemas, namespaceParams, type LookupBody } from './schemas.js';
 
@@ -56,18 +57,19 @@ export function cacheRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const t0 = performance.now();
     const body = schemas.lookup.parse(request.body);
     const c = cache.get();
-    const out = await c.lookup(keyOf(body, maxChars), {
-      threshold: body.threshold ?? config.cache.threshold,
-      maxAgeSeconds: body.max_age_seconds,
-    });
+    const out = await c.lookup(keyOf(body, maxChars), lookupOptions(config, c.verifier, body.threshold, body.max_age_seconds));
     const tookMs = performance.now() - t0;
     metrics.observeLookup(out.status, tookMs / 1000, out.similarity ?? out.candidate?.similarity ?? null);
     return {
       hit: out.status !== 'miss',
       status: out.status,
       similarity: out.similarity,
+      verifier_score: (out.status === 'semantic-hit' ? out.score : out.candidate?.score) ?? null,
       entry: out.entry === null ? null : entryJson(out.entry),
-      candidate: out.candidate === null ? null : { id: out.candidate.entry.id, similarity: out.candidate.similarity, reason: out.candidate.reason },
+      candidate:
+        out.candidate === null
+          ? null
+          : { id: out.candidate.entry.id, similarity: out.candidate.similarity, verifier_score: out.candidate.score ?? null, reason: out.candidate.reason },
       took_ms: Math.round(tookMs * 1000) / 1000,
       ...(out.status === 'miss' && out.skipped !== undefined ? { semantic_skipped: out.skipped } : {}),
     };

@@ -42,7 +42,10 @@ describe('defaults', () => {
       log_level: 'info',
       body_limit_bytes: 1_048_576,
     });
-    expect(c.cache).toEqual({ threshold: 0.9, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768, max_entries: 0, sweep_interval_seconds: 60 });
+    expect(c.cache).toEqual({
+      decision: 'verifier', max_false_hit_rate: 0.01, candidate_floor: 0.7, verifier_path: './models/verifier/weights.json',
+      threshold: 0.9, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768, max_entries: 0, sweep_interval_seconds: 60,
+    });
     expect(c.embedder).toEqual({ models_dir: './models', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2, on_model_change: 'disable' });
     expect(c.index).toEqual({ m: 16, ef_construction: 200, ef: 64, save_interval_seconds: 300, compact_deleted_fraction: 0.3 });
     expect(c.providers).toEqual([]);
@@ -56,7 +59,7 @@ describe('defaults', () => {
 
   it('a partial nested object keeps the defaults of its other keys', () => {
     const c = parseConfig({ cache: { threshold: 0.5 }, index: { ef: 10 } });
-    expect(c.cache).toEqual({ threshold: 0.5, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768, max_entries: 0, sweep_interval_seconds: 60 });
+    expect(c.cache).toMatchObject({ threshold: 0.5, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768, max_entries: 0, decision: 'verifier' });
     expect(c.index).toEqual({ m: 16, ef_construction: 200, ef: 10, save_interval_seconds: 300, compact_deleted_fraction: 0.3 });
   });
 

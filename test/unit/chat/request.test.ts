@@ -116,12 +116,12 @@ describe('parseDirectives', () => {
       noStore: false,
       maxAgeSeconds: undefined,
       namespace: 'default',
-      threshold: config.cache.threshold,
+      threshold: undefined, // no header: the configured decision (verifier or cosine threshold) applies
       ttlSeconds: config.cache.default_ttl_seconds,
     });
     const custom = parseConfig({ cache: { threshold: 0.75, default_ttl_seconds: 600 } });
     const d = parseDirectives({}, custom);
-    expect(d.threshold).toBe(0.75);
+    expect(d.threshold).toBeUndefined();
     expect(d.ttlSeconds).toBe(600);
   });
 
