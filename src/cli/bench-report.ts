@@ -1,3 +1,4 @@
+import { BYPASS_TEMPERATURE, type ChatBenchResult, type ChatSeries, type SeriesName } from './bench-chat.js';
 import type { EmbedResult, Kind, KindResult } from './bench-measure.js';
 import type { PromptSource } from './bench-prompts.js';
 import type { Summary } from './bench-stats.js';
@@ -24,6 +25,7 @@ export interface BenchReport {
   store: { entries: number; seconds: number; perSecond: number; meanMs: number };
   embedder: EmbedResult;
   lookup: { inProcess: Record<Kind, KindResult>; http: Record<Kind, KindResult> };
+  chat: ChatBenchResult;
   totalSeconds: number;
 }
 
@@ -63,6 +65,64 @@ function summaryRow(name: string, s: Summary, extra: string): string {
   return `| ${name} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.mean)} | ${extra} |`;
 }
 
+const CHAT_ROWS: ReadonlyArray<[SeriesName, string]> = [
+  ['direct', 'unique prompt, direct to the fake'],
+  ['miss', 'miss (unique prompt)'],
+  ['exact', 'exact hit'],
+  ['semantic', 'semantic hit (paraphrase)'],
+  ['directBypass', `temperature ${BYPASS_TEMPERATURE}, direct to the fake`],
+  ['bypass', `bypass (temperature ${BYPASS_TEMPERATURE})`],
+  ['streamDirect', 'stream, unique prompt, direct to the fake'],
+  ['streamMiss', 'stream miss (unique prompt)'],
+  ['streamHit', 'stream exact hit'],
+  ['burstDirect', 'stream in one burst, direct to the fake'],
+  ['burstMiss', 'stream miss in one burst'],
+];
+
+function chatRow(label: string, c: ChatSeries): string {
+  const seen = Object.entries(c.statuses).map(([k, v]) => `${k} ${v}`).join(', ');
+  const ttfb = c.ttfbMs === undefined ? ['', ''] : [ms(c.ttfbMs.p50), ms(c.ttfbMs.p99)];
+  const cells = [label, c.target === 'fake' ? 'fake' : 'dejavu', `${c.matched}/${c.measured}`, seen, ms(c.latencyMs.p50), ms(c.latencyMs.p99), ms(c.latencyMs.mean), ...ttfb];
+  return `| ${cells.join(' | ')} |`;
+}
+
+const signed = (x: number): string => (Number.isNaN(x) ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(2)}`);
+
+function chatSection(c: ChatBenchResult): string[] {
+  const s = c.series;
+  const o = c.overhead;
+  const p = (name: SeriesName): string => ms(s[name].latencyMs.p50);
+  return [
+    '## Chat sidecar (/v1/chat/completions)',
+    '',
+    `dejavu (one provider: the ${c.upstream}) vs the same fake called directly; ${c.requestsPerKind} timed requests per row after ${c.warmupPerKind} untimed,`,
+    'sequential, one keep-alive connection per target. Rows ran interleaved (one request of each row in turn) in three',
+    'groups: the six miss / direct-stream rows, the three hit rows, the two temperature rows.',
+    '',
+    '| request | to | expected status | X-Cache-Status seen | p50 ms | p99 ms | mean ms | first byte p50 ms | first byte p99 ms |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|',
+    ...CHAT_ROWS.map(([name, label]) => chatRow(label, s[name])),
+    '',
+    `- Overhead of dejavu on a miss (embed + lookup + upstream call + store): ${signed(o.missMs)} ms at p50 (${p('direct')} -> ${p('miss')} ms, x${o.missRatio.toFixed(2)})`,
+    `- Bypass overhead (pure proxy, no cache work): ${signed(o.bypassMs)} ms at p50 (${p('directBypass')} -> ${p('bypass')} ms, x${o.bypassRatio.toFixed(2)})`,
+    `- Stream miss: first byte ${signed(o.streamMissTtfbMs)} ms, whole stream ${signed(o.streamMissTotalMs)} ms at p50 vs direct`,
+    `- Stream miss in one burst: first byte ${signed(o.burstMissTtfbMs)} ms, whole stream ${signed(o.burstMissTotalMs)} ms at p50 vs direct`,
+    `- Hits (never reach the upstream): exact ${p('exact')} ms, semantic ${p('semantic')} ms, stream ${p('streamHit')} ms at p50`,
+    `- The fake received ${c.fakeChatCalls.received} chat requests (${c.fakeChatCalls.expected} expected: direct, miss and bypass ones, warm-up included)`,
+    `- Chat section run time: ${c.seconds.toFixed(1)} s`,
+    `- Miss prompts: ${c.prompts.kept} bench prompts with pairwise cosine < ${c.prompts.maxPairCosine} (${c.prompts.candidatesEmbedded} embedded to find them)`,
+    '',
+    '"stream" rows: the fake sends its first (role) chunk and holds the rest until the client has read',
+    'that first byte, as a model producing tokens would; "in one burst" rows: the fake writes the whole',
+    'answer at once: when dejavu reads [DONE] in the same chunk as the first bytes it holds them until',
+    'the answer is stored (read-your-writes), so the first byte often waits for the store too. Direct streams ask for the',
+    'usage chunk too, as dejavu does upstream. Fake, dejavu and client share one Node process.',
+    '',
+    'The fake answers in about a millisecond; a real model takes hundreds of ms to seconds, so the',
+    'miss overhead is what matters there, and a hit saves the whole upstream call.',
+  ];
+}
+
 /** Human-readable report. Latencies are sequential (one request in flight), in ms. */
 export function markdown(r: BenchReport): string {
   const { store, embedder } = r;
@@ -85,6 +145,8 @@ export function markdown(r: BenchReport): string {
     'Percentiles are over the lookups that had the expected status ("expected status" column);',
     'HTTP times are client-side round trips over one keep-alive connection to 127.0.0.1;',
     '"other entry" counts hits that returned a different stored prompt than the one probed.',
+    '',
+    ...chatSection(r.chat),
     '',
     `Total run time: ${r.totalSeconds.toFixed(1)} s`,
     '',

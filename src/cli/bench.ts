@@ -1,6 +1,7 @@
 // Benchmark: stores N entries into a real service in a temp dir, then measures embedder latency
 // and lookup latency (exact hit / semantic hit / miss) in-process and over HTTP.
-//   npm run bench [-- --entries 10000] [--lookups 400] [--qqp path/to/qqp_train.tsv] [--json]
+//   npm run bench [-- --entries 10000] [--lookups 400] [--chat-requests 300] [--qqp path/to/qqp_train.tsv] [--json]
+// Then the chat sidecar section: /v1/chat/completions through dejavu vs the fake OpenAI server direct.
 // Stored prompts are real Quora questions when the QQP file exists, else synthetic templates.
 // Prints Markdown (or JSON with --json) on stdout; progress goes to stderr.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { buildApp } from '../app.js';
 import { parseConfig, type Config } from '../config.js';
 import { Ready } from '../ready.js';
 import { openService, type Service } from '../service.js';
+import { benchChat } from './bench-chat.js';
 import { lookupHttp, lookupInProcess, measureEmbedder, storeAll, type Kind, type KindResult, type Probe } from './bench-measure.js';
 import { missPrompts, paraphrase, sample, storedPrompts } from './bench-prompts.js';
 import { markdown, type BenchReport, type Machine } from './bench-report.js';
@@ -28,6 +30,7 @@ const KINDS: Kind[] = ['exact', 'semantic', 'miss'];
 interface Args {
   entries: number;
   lookups: number;
+  chatRequests: number;
   qqp: string;
   json: boolean;
 }
@@ -45,6 +48,7 @@ function parseCli(argv: string[]): Args {
     options: {
       entries: { type: 'string' },
       lookups: { type: 'string' },
+      'chat-requests': { type: 'string' },
       qqp: { type: 'string', default: QQP },
       json: { type: 'boolean', default: false },
     },
@@ -53,6 +57,7 @@ function parseCli(argv: string[]): Args {
   return {
     entries: positiveInt('entries', values.entries, 10_000),
     lookups: positiveInt('lookups', values.lookups, 400),
+    chatRequests: positiveInt('chat-requests', values['chat-requests'], 300),
     qqp: resolve(values.qqp),
     json: values.json,
   };
@@ -126,11 +131,14 @@ async function measure(service: Service, config: Config, args: Args): Promise<Om
   const inProcess = await runKinds(probes, 0, args.lookups, WARMUP, (kind, slice) => lookupInProcess(service.cache, kind, slice, threshold));
   log('HTTP lookups');
   const http = await httpLookups(service, config, probes, args.lookups);
+  const entries = service.cache.stats().entries; // before the chat section stores its answers
+  const chat = await benchChat(service, config, { repo: REPO, prompts: prompts.stored, requests: args.chatRequests, warmup: WARMUP, log });
   return {
-    prompts: { source: prompts.source, entries: service.cache.stats().entries, lookupsPerKind: args.lookups },
+    prompts: { source: prompts.source, entries, lookupsPerKind: args.lookups },
     store: { entries: prompts.stored.length, seconds: storeSec, perSecond: prompts.stored.length / storeSec, meanMs: storeMs / prompts.stored.length },
     embedder,
     lookup: { inProcess, http },
+    chat,
   };
 }
 
