@@ -60,13 +60,17 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
   const flights = new SingleFlight<ChatCompletion>();
 
   /** Cache trouble never fails a request: it is logged, counted and the request bypasses. */
+  function cacheFailed(request: FastifyRequest, op: string, err: unknown): undefined {
+    metrics.cacheErrors.inc({ op });
+    request.log.warn({ err, op }, 'cache failure: bypassing the cache for this request');
+    return undefined;
+  }
+
   function failOpen<T>(request: FastifyRequest, op: string, fn: () => T): T | undefined {
     try {
       return fn();
     } catch (err) {
-      metrics.cacheErrors.inc({ op });
-      request.log.warn({ err, op }, 'cache failure: bypassing the cache for this request');
-      return undefined;
+      return cacheFailed(request, op, err);
     }
   }
 
@@ -74,9 +78,7 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
     try {
       return await fn();
     } catch (err) {
-      metrics.cacheErrors.inc({ op });
-      request.log.warn({ err, op }, 'cache failure: bypassing the cache for this request');
-      return undefined;
+      return cacheFailed(request, op, err);
     }
   }
 
@@ -97,7 +99,7 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
     return ctx;
   }
 
-  function serveCached(ctx: Ctx, reply: FastifyReply, completion: ChatCompletion, status: ChatStatus, storedAt: number | null): FastifyReply {
+  function serveCached(request: FastifyRequest, ctx: Ctx, reply: FastifyReply, completion: ChatCompletion, status: ChatStatus, storedAt: number | null): FastifyReply {
     const now = clock.now();
     void reply.header('x-cache-status', status.toUpperCase());
     if (storedAt !== null) void reply.header('age', String(Math.max(0, Math.floor((now - storedAt) / 1000))));
@@ -106,7 +108,7 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
       const cost = deps.prices.cost(completion.model || ctx.body.model, usage);
       metrics.tokensSaved.inc({ namespace: ctx.dir.namespace }, usage.total_tokens);
       if (cost !== null) metrics.dollarsSaved.inc({ namespace: ctx.dir.namespace }, cost);
-      ctx.cache?.ledger?.recordSaving(ctx.dir.namespace, usage.total_tokens, cost);
+      failOpen(request, 'ledger', () => ctx.cache?.ledger?.recordSaving(ctx.dir.namespace, usage.total_tokens, cost));
     }
     if (!ctx.stream) return reply.header('content-type', 'application/json').send(replayCompletion(completion, now));
     const includeUsage = ctx.body.stream_options?.include_usage === true;
@@ -155,7 +157,7 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
       if (out.status === 'semantic-hit') void reply.header('x-cache-similarity', out.similarity.toFixed(4));
       void reply.header('x-cache-entry', out.entry.id);
       metrics.chat.inc({ status: out.status });
-      return serveCached(ctx, reply, cached, out.status, out.entry.createdAt);
+      return serveCached(request, ctx, reply, cached, out.status, out.entry.createdAt);
     }
     const status: ChatStatus = ctx.cache === null ? 'bypass' : ctx.dir.noCache ? 'refresh' : 'miss';
     void reply.header('x-cache-status', status.toUpperCase());
@@ -171,7 +173,7 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
       if (shared !== null) {
         metrics.coalesced.inc();
         void reply.header('x-cache-coalesced', 'true');
-        return serveCached(ctx, reply, shared, 'miss', null);
+        return serveCached(request, ctx, reply, shared, 'miss', null);
       }
       await forward(request, reply, ctx);
       return reply;
