@@ -80,14 +80,37 @@ export const configSchema = z
         models_dir: z.string().min(1).default('./models'),
         model: z.string().min(1).default('onnx-community/all-MiniLM-L6-v2-ONNX'),
         dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'bnb4', 'q4f16']).default('q4'),
-        /** onnxruntime intra-op threads. */
+        /** onnxruntime intra-op threads in all. With `workers` 0 the one session gets them all; with
+         * workers each worker's session gets max(1, floor(threads / workers)) (e.g. 4 threads over 2
+         * workers = 2 x 2). */
         threads: z.number().int().min(1).max(64).default(2),
+        /** Worker threads that embed off the main thread (one model session each); 0 = embed on
+         * the main thread, where each onnxruntime run blocks the event loop. Default 2 (with the
+         * default threads: 2 x 1), from src/embedding/measure-pool.ts on the 2-core VM, 200
+         * concurrent short prompts, medians of 9 rounds (other jobs were loading the cores):
+         * 2 workers x 1 thread 211 embeds/s, event-loop delay p99 4.5 ms; 1 worker x 2 threads
+         * 107/s, p99 5.4 ms; 2 x 2 105/s; main thread with 2 threads 114/s, the event loop blocked
+         * for the whole burst (p99 1.75 s). Two single-threaded sessions run side by side without
+         * intra-op synchronisation: on 2 cores that beats one session splitting each run over both
+         * threads, and it loses least when the cores are shared. */
+        workers: z.number().int().min(0).max(64).default(2),
+        /** With workers: embeddings allowed to wait for a busy worker; beyond that a request is
+         * refused at once with 503 + Retry-After (code "overloaded") instead of queueing without
+         * limit. 256 is about a second of work at the measured rates (the Retry-After). */
+        queue_limit: z.number().int().min(0).default(256),
+        /** Vectors of this many recently embedded prompts kept in memory (LRU, about 2 KB each), so
+         * a repeated prompt is never embedded twice; 0 = none (concurrent equal prompts still share
+         * one embedding). */
+        memo_size: z.number().int().min(0).default(10_000),
         /** When stored entries were embedded by another model: 'disable' semantic lookups until
          * `npm run rebuild-index -- --reembed`, or 'reembed' in the background and swap when done. */
         on_model_change: z.enum(['disable', 'reembed']).default('disable'),
       })
       .strict()
-      .default({ models_dir: './models', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2, on_model_change: 'disable' }),
+      .default({
+        models_dir: './models', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2, workers: 2, queue_limit: 256,
+        memo_size: 10_000, on_model_change: 'disable',
+      }),
     index: z
       .object({
         m: z.number().int().min(2).max(128).default(16),

@@ -62,3 +62,10 @@ export class UpstreamUnavailableError extends AppError {
     super('upstream_unavailable', message, 502);
   }
 }
+
+/** Too much work queued (e.g. the embedding queue is full): shed now, the client retries shortly. */
+export class OverloadedError extends AppError {
+  constructor(message = 'the service is overloaded: retry shortly') {
+    super('overloaded', message, 503);
+  }
+}

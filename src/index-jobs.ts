@@ -2,7 +2,8 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Embedder } from './core/ports.js';
 import { normalizePrompt } from './core/request-key.js';
 import type { SemanticCache } from './core/semantic-cache.js';
-import { AppError } from './errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError, OverloadedError } from './errors.js';
 import { shardId, ShardedHnswIndex, type HnswParams } from './index/hnsw-index.js';
 import { rebuildShard, replaceIndexDir } from './index/persistence.js';
 import { applyCheckpoints, countCheckpointed, countPending, pendingBatch, saveBatch } from './store/reembed-queries.js';
@@ -33,6 +34,18 @@ export interface JobParts {
   /** Called with the new index once it serves (the service keeps a reference). */
   onSwap: (index: ShardedHnswIndex) => void;
   log?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+/** A background job yields to live traffic: when the embedder sheds load it waits and retries. */
+async function embedPatiently(embedder: Embedder, text: string): Promise<Float32Array> {
+  for (let wait = 50; ; wait = Math.min(wait * 2, 2000)) {
+    try {
+      return await embedder.embed(text);
+    } catch (err) {
+      if (!(err instanceof OverloadedError)) throw err;
+      await sleep(wait); // ms
+    }
+  }
 }
 
 export class JobConflictError extends AppError {
@@ -108,7 +121,7 @@ export class IndexJobs {
         const out: Array<{ id: number; seq: number; embedding: Buffer | null }> = [];
         for (const r of rows) {
           const text = normalizePrompt(r.prompt);
-          const v = embedder.fits(text) ? await embedder.embed(text) : null;
+          const v = embedder.fits(text) ? await embedPatiently(embedder, text) : null;
           out.push({ id: r.id, seq: r.seq, embedding: v === null ? null : Buffer.from(v.buffer, v.byteOffset, v.byteLength) });
         }
         saveBatch(store.db, target, out);

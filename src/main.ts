@@ -42,6 +42,11 @@ async function main(): Promise<void> {
     logger: { level: config.log_level },
   });
   let stopping = false;
+  // While draining, answers close their connections: an idle keep-alive socket would otherwise
+  // hold app.close() open for the whole keep-alive timeout.
+  app.addHook('onSend', async (_request, reply) => {
+    if (stopping) void reply.header('connection', 'close');
+  });
   await app.listen({ port: config.port, host: config.host });
 
   const shutdown = async (signal: string): Promise<void> => {

@@ -1,15 +1,16 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
-import { systemClock, type Clock, type Embedder } from './core/ports.js';
+import { systemClock, type Clock, type Embedder, type Verifier } from './core/ports.js';
 import { SemanticCache } from './core/semantic-cache.js';
-import { TransformersEmbedder } from './embedding/transformers-embedder.js';
+import { embedderFromConfig } from './embedding/from-config.js';
 import { ShardedHnswIndex } from './index/hnsw-index.js';
 import { loadIndex, saveIndex, type IndexLoadReport } from './index/persistence.js';
 import { lockDataDir } from './store/dir-lock.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { sweep, type SweepReport } from './maintenance.js';
 import { IndexJobs } from './index-jobs.js';
+import { loadVerifier } from './verifier/index.js';
 import { AdminQueries } from './store/admin-queries.js';
 
 export interface ServiceOptions {
@@ -18,6 +19,8 @@ export interface ServiceOptions {
   embedder?: Embedder;
   /** Called with the duration of every embedding, seconds (metrics). */
   onEmbed?: (seconds: number) => void;
+  /** Use this hit verifier (null: none) instead of loading cache.verifier_path. */
+  verifier?: Verifier | null;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -125,7 +128,7 @@ export class Service {
     } finally {
       this.store.close();
       this.parts.unlock();
-      if (this.parts.ownsEmbedder) await (this.embedder as TransformersEmbedder).close();
+      if (this.parts.ownsEmbedder) await closeEmbedder(this.embedder);
     }
   }
 }
@@ -160,17 +163,28 @@ export async function openService(config: Config, opts: ServiceOptions = {}): Pr
   }
 }
 
+/** Stops an embedder this service built (worker pool, onnxruntime session). */
+async function closeEmbedder(embedder: Embedder): Promise<void> {
+  await (embedder as Embedder & { close?: () => Promise<void> }).close?.();
+}
+
+/** The trained hit verifier when the config asks for it; a missing weights file means cosine. */
+async function configuredVerifier(config: Config, log: ServiceOptions['log']): Promise<Verifier | undefined> {
+  if (config.cache.decision !== 'verifier') return undefined;
+  const path = resolve(config.cache.verifier_path);
+  if (!existsSync(path)) {
+    log?.warn({ path }, 'verifier weights not found: semantic hits are decided by the cosine threshold alone');
+    return undefined;
+  }
+  return loadVerifier(path);
+}
+
 async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnType<typeof dataPaths>, unlock: () => void): Promise<Service> {
-  const embedder =
-    opts.embedder ??
-    (await TransformersEmbedder.load({
-      modelsDir: config.embedder.models_dir,
-      model: config.embedder.model,
-      dtype: config.embedder.dtype,
-      threads: config.embedder.threads,
-    }));
-  const store = new SqliteStore(paths.db, { synchronous: config.store.synchronous });
+  // Worker pool or main-thread session per config.embedder.workers, behind the memo of recent prompts.
+  const embedder = opts.embedder ?? (await embedderFromConfig(config));
+  let store: SqliteStore | undefined;
   try {
+    store = new SqliteStore(paths.db, { synchronous: config.store.synchronous });
     const mismatch = checkModel(store, embedder);
     const index = new ShardedHnswIndex({
       dims: embedder.dims,
@@ -181,7 +195,8 @@ async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnTyp
     const report = loadIndex(index, store, { dir: paths.indexDir, embedder: embedder.modelId });
     opts.log?.info({ index: report }, report.rebuiltShards > 0 ? 'index rebuilt from the database' : 'index loaded');
     const clock = opts.clock ?? systemClock;
-    const cache = new SemanticCache({ store, index, embedder, clock, candidates: config.cache.candidates, ledger: store, onEmbed: opts.onEmbed });
+    const verifier = opts.verifier !== undefined ? (opts.verifier ?? undefined) : await configuredVerifier(config, opts.log);
+    const cache = new SemanticCache({ store, index, embedder, clock, candidates: config.cache.candidates, ledger: store, onEmbed: opts.onEmbed, verifier });
     const service = new Service({
       config, cache, store, index, embedder, indexLoad: report, indexDir: paths.indexDir, clock,
       ownsEmbedder: opts.embedder === undefined, log: opts.log, unlock,
@@ -198,7 +213,8 @@ async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnTyp
     }
     return service;
   } catch (err) {
-    store.close();
+    store?.close();
+    if (opts.embedder === undefined) await closeEmbedder(embedder);
     throw err;
   }
 }

@@ -46,7 +46,10 @@ describe('defaults', () => {
       decision: 'verifier', max_false_hit_rate: 0.01, candidate_floor: 0.7, verifier_path: './models/verifier/weights.json',
       threshold: 0.9, default_ttl_seconds: 0, candidates: 8, max_prompt_chars: 32_768, max_entries: 0, sweep_interval_seconds: 60,
     });
-    expect(c.embedder).toEqual({ models_dir: './models', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2, on_model_change: 'disable' });
+    expect(c.embedder).toEqual({
+      models_dir: './models', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2, on_model_change: 'disable',
+      workers: 2, queue_limit: 256, memo_size: 10_000,
+    });
     expect(c.index).toEqual({ m: 16, ef_construction: 200, ef: 64, save_interval_seconds: 300, compact_deleted_fraction: 0.3 });
     expect(c.providers).toEqual([]);
     expect(c.chat).toEqual({ max_temperature: 1, store_tool_calls: false, coalesce_wait_ms: 120_000, stream_usage: true });

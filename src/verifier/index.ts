@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Verifier } from '../core/ports.js';
+import { FEATURE_NAMES, FeatureExtractor, Idf } from './features.js';
+import { Lexicon } from './lexicon.js';
+import { calibrated, modelMargin, thresholdForRate, validateWeights, type WeightsJson } from './model.js';
+
+export { FEATURE_NAMES } from './features.js';
+export type { WeightsJson, OperatingPoint } from './model.js';
+
+/** A loaded hit verifier: features of the pair -> model margin -> calibrated probability. */
+export class HitVerifier implements Verifier {
+  readonly id: string;
+  private readonly fx: FeatureExtractor;
+
+  constructor(
+    readonly weights: WeightsJson,
+    lexicon: Lexicon,
+  ) {
+    this.id = `verifier@${weights.version}`;
+    this.fx = new FeatureExtractor(lexicon, new Idf(weights.idf));
+  }
+
+  /** Feature vector of a pair (for diagnostics and tests). */
+  features(query: string, candidate: string, similarity: number): Float64Array {
+    return this.fx.features(query, candidate, similarity);
+  }
+
+  score(query: string, candidate: string, similarity: number): number {
+    const x = this.fx.features(query, candidate, similarity);
+    return calibrated(this.weights, modelMargin(this.weights.model, x));
+  }
+
+  thresholdFor(maxFalseHitRate: number): number {
+    return thresholdForRate(this.weights.operatingPoints, maxFalseHitRate);
+  }
+}
+
+/** Loads the verifier written by `npm run train-verifier` (weights.json plus the lexicon file
+ * next to it). Throws when a file is missing or does not match this code. */
+export async function loadVerifier(weightsPath: string): Promise<Verifier & HitVerifier> {
+  const path = resolve(weightsPath);
+  if (!existsSync(path)) {
+    throw new Error(`verifier weights ${path} not found: run "npm run train-verifier" to produce them`);
+  }
+  const weights = validateWeights(JSON.parse(readFileSync(path, 'utf8')) as unknown, path);
+  if (weights.features.join(',') !== FEATURE_NAMES.join(',')) {
+    throw new Error(`verifier weights ${path} were trained on other features than this code computes: retrain with "npm run train-verifier"`);
+  }
+  const lexPath = resolve(dirname(path), weights.lexicon.file);
+  if (!existsSync(lexPath)) {
+    throw new Error(`verifier lexicon ${lexPath} (named by ${path}) not found: run "npm run train-verifier" to produce it`);
+  }
+  const text = readFileSync(lexPath, 'utf8');
+  const sha = createHash('sha256').update(text).digest('hex');
+  if (sha !== weights.lexicon.sha256) {
+    throw new Error(`verifier lexicon ${lexPath} does not match ${path} (sha256 differs): retrain with "npm run train-verifier"`);
+  }
+  return new HitVerifier(weights, Lexicon.parse(text));
+}

@@ -1,0 +1,305 @@
+import type { GbdtJson, LogisticJson, TreeJson } from '../model.js';
+import { rng } from './data.js';
+
+export interface GbdtParams {
+  trees: number;
+  depth: number;
+  learningRate: number;
+  /** Minimum hessian sum in a child. */
+  minChildWeight: number;
+  /** L2 on leaf values. */
+  lambda: number;
+  /** Fraction of rows drawn (without replacement) for each tree. */
+  subsample: number;
+  /** Histogram bins per feature. */
+  bins: number;
+  seed: number;
+}
+
+export interface Dataset {
+  /** Row-major feature vectors. */
+  X: Float64Array[];
+  y: Uint8Array;
+  /** Per-row weights (1 when omitted). */
+  w?: Float64Array;
+}
+
+export interface GbdtResult {
+  model: GbdtJson;
+  /** Validation log-loss after each tree (when a validation set was given). */
+  validLoss: number[];
+  /** Total split gain per feature. */
+  gain: Float64Array;
+}
+
+function logloss(margins: Float64Array, y: Uint8Array, w?: Float64Array): number {
+  let s = 0;
+  let ws = 0;
+  for (let i = 0; i < margins.length; i++) {
+    const z = margins[i] as number;
+    const wi = w?.[i] ?? 1;
+    // log(1 + e^-z) for y=1, log(1 + e^z) for y=0, numerically stable
+    const t = y[i] === 1 ? -z : z;
+    s += wi * (t > 0 ? t + Math.log1p(Math.exp(-t)) : Math.log1p(Math.exp(t)));
+    ws += wi;
+  }
+  return s / ws;
+}
+
+/** Bin edges per feature: bin(x) = first b with x <= edges[b] (last bin catches the rest). */
+function binEdges(X: Float64Array[], f: number, bins: number): number[] {
+  const vals = X.map((r) => r[f] as number).sort((a, b) => a - b);
+  const uniq: number[] = [];
+  for (const v of vals) if (uniq.length === 0 || v !== uniq[uniq.length - 1]) uniq.push(v);
+  if (uniq.length <= bins) return uniq;
+  const edges: number[] = [];
+  for (let b = 1; b <= bins; b++) {
+    const v = vals[Math.min(vals.length - 1, Math.floor((b * vals.length) / bins) - 1)] as number;
+    if (edges.length === 0 || v > (edges[edges.length - 1] as number)) edges.push(v);
+  }
+  if ((edges[edges.length - 1] as number) < (uniq[uniq.length - 1] as number)) edges.push(uniq[uniq.length - 1] as number);
+  return edges;
+}
+
+function binOf(edges: number[], x: number): number {
+  let lo = 0;
+  let hi = edges.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (x <= (edges[mid] as number)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Gradient-boosted depth-limited regression trees on the logistic loss (second-order leaves,
+ * histogram splits), deterministic for a given seed. */
+export function trainGbdt(train: Dataset, p: GbdtParams, valid?: Dataset): GbdtResult {
+  const n = train.X.length;
+  const d = (train.X[0] as Float64Array).length;
+  const edges: number[][] = [];
+  const binned: Uint8Array[] = [];
+  for (let f = 0; f < d; f++) {
+    const e = binEdges(train.X, f, p.bins);
+    edges.push(e);
+    const col = new Uint8Array(n);
+    for (let i = 0; i < n; i++) col[i] = binOf(e, (train.X[i] as Float64Array)[f] as number);
+    binned.push(col);
+  }
+  const w = train.w ?? new Float64Array(n).fill(1);
+  let pos = 0;
+  let tot = 0;
+  for (let i = 0; i < n; i++) {
+    pos += (w[i] as number) * (train.y[i] as number);
+    tot += w[i] as number;
+  }
+  const base = Math.log(pos / (tot - pos));
+  const margin = new Float64Array(n).fill(base);
+  const vMargin = valid ? new Float64Array(valid.X.length).fill(base) : undefined;
+  const g = new Float64Array(n);
+  const h = new Float64Array(n);
+  const rand = rng(p.seed);
+  const trees: TreeJson[] = [];
+  const validLoss: number[] = [];
+  const gain = new Float64Array(d);
+  const maxBins = p.bins + 1;
+  const histG = new Float64Array(d * maxBins);
+  const histH = new Float64Array(d * maxBins);
+
+  for (let t = 0; t < p.trees; t++) {
+    for (let i = 0; i < n; i++) {
+      const pr = 1 / (1 + Math.exp(-(margin[i] as number)));
+      g[i] = (w[i] as number) * (pr - (train.y[i] as number));
+      h[i] = (w[i] as number) * Math.max(pr * (1 - pr), 1e-6);
+    }
+    // Row subsample (seeded partial Fisher-Yates).
+    const all = Array.from({ length: n }, (_, i) => i);
+    const take = Math.max(1, Math.floor(n * p.subsample));
+    for (let i = 0; i < take; i++) {
+      const j = i + Math.floor(rand() * (n - i));
+      const tmp = all[i] as number;
+      all[i] = all[j] as number;
+      all[j] = tmp;
+    }
+    const rows = all.slice(0, take).sort((a, b) => a - b);
+
+    const tree: TreeJson = { feature: [], threshold: [], left: [], right: [], value: [] };
+    const grow = (idx: number[], depth: number): number => {
+      const node = tree.feature.length;
+      tree.feature.push(-1);
+      tree.threshold.push(0);
+      tree.left.push(-1);
+      tree.right.push(-1);
+      tree.value.push(0);
+      let G = 0;
+      let H = 0;
+      for (const i of idx) {
+        G += g[i] as number;
+        H += h[i] as number;
+      }
+      const leaf = (-G / (H + p.lambda)) * p.learningRate;
+      if (depth >= p.depth || H < 2 * p.minChildWeight) {
+        tree.value[node] = leaf;
+        return node;
+      }
+      histG.fill(0);
+      histH.fill(0);
+      for (let f = 0; f < d; f++) {
+        const col = binned[f] as Uint8Array;
+        const off = f * maxBins;
+        for (const i of idx) {
+          const b = off + (col[i] as number);
+          histG[b] = (histG[b] as number) + (g[i] as number);
+          histH[b] = (histH[b] as number) + (h[i] as number);
+        }
+      }
+      const parent = (G * G) / (H + p.lambda);
+      let bestGain = 1e-9;
+      let bestF = -1;
+      let bestB = -1;
+      for (let f = 0; f < d; f++) {
+        const nb = (edges[f] as number[]).length;
+        let GL = 0;
+        let HL = 0;
+        const off = f * maxBins;
+        for (let b = 0; b < nb - 1; b++) {
+          GL += histG[off + b] as number;
+          HL += histH[off + b] as number;
+          const GR = G - GL;
+          const HR = H - HL;
+          if (HL < p.minChildWeight || HR < p.minChildWeight) continue;
+          const gn = (GL * GL) / (HL + p.lambda) + (GR * GR) / (HR + p.lambda) - parent;
+          if (gn > bestGain) {
+            bestGain = gn;
+            bestF = f;
+            bestB = b;
+          }
+        }
+      }
+      if (bestF < 0) {
+        tree.value[node] = leaf;
+        return node;
+      }
+      gain[bestF] = (gain[bestF] as number) + bestGain;
+      const col = binned[bestF] as Uint8Array;
+      const li: number[] = [];
+      const ri: number[] = [];
+      for (const i of idx) ((col[i] as number) <= bestB ? li : ri).push(i);
+      tree.feature[node] = bestF;
+      tree.threshold[node] = (edges[bestF] as number[])[bestB] as number;
+      tree.left[node] = grow(li, depth + 1);
+      tree.right[node] = grow(ri, depth + 1);
+      return node;
+    };
+    grow(rows, 0);
+    trees.push(tree);
+    for (let i = 0; i < n; i++) margin[i] = (margin[i] as number) + treeValue(tree, train.X[i] as Float64Array);
+    if (valid && vMargin) {
+      for (let i = 0; i < valid.X.length; i++) vMargin[i] = (vMargin[i] as number) + treeValue(tree, valid.X[i] as Float64Array);
+      validLoss.push(logloss(vMargin, valid.y, valid.w));
+    }
+  }
+  return { model: { kind: 'gbdt', base, trees }, validLoss, gain };
+}
+
+function treeValue(t: TreeJson, x: Float64Array): number {
+  let k = 0;
+  for (;;) {
+    const f = t.feature[k] as number;
+    if (f < 0) return t.value[k] as number;
+    k = (x[f] as number) <= (t.threshold[k] as number) ? (t.left[k] as number) : (t.right[k] as number);
+  }
+}
+
+/** Solves A x = b (small dense, Gaussian elimination with partial pivoting). */
+function solve(A: number[][], b: number[]): number[] {
+  const n = b.length;
+  const M = A.map((row, i) => [...row, b[i] as number]);
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs((M[r] as number[])[c] as number) > Math.abs((M[piv] as number[])[c] as number)) piv = r;
+    [M[c], M[piv]] = [M[piv] as number[], M[c] as number[]];
+    const pc = (M[c] as number[])[c] as number;
+    if (Math.abs(pc) < 1e-12) continue;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const fct = ((M[r] as number[])[c] as number) / pc;
+      if (fct === 0) continue;
+      for (let k = c; k <= n; k++) (M[r] as number[])[k] = ((M[r] as number[])[k] as number) - fct * ((M[c] as number[])[k] as number);
+    }
+  }
+  return M.map((row, i) => (row[n] as number) / ((row[i] as number) || 1));
+}
+
+/** L2-regularised logistic regression on standardised features (Newton / IRLS). */
+export function trainLogistic(train: Dataset, l2: number, iters = 30): LogisticJson {
+  const n = train.X.length;
+  const d = (train.X[0] as Float64Array).length;
+  const mean = new Array<number>(d).fill(0);
+  const std = new Array<number>(d).fill(0);
+  for (const x of train.X) for (let f = 0; f < d; f++) mean[f] = (mean[f] as number) + (x[f] as number) / n;
+  for (const x of train.X) for (let f = 0; f < d; f++) std[f] = (std[f] as number) + ((x[f] as number) - (mean[f] as number)) ** 2 / n;
+  for (let f = 0; f < d; f++) std[f] = Math.sqrt(std[f] as number) || 1;
+  const Z = train.X.map((x) => Array.from({ length: d + 1 }, (_, f) => (f === d ? 1 : ((x[f] as number) - (mean[f] as number)) / (std[f] as number))));
+  let beta = new Array<number>(d + 1).fill(0);
+  for (let it = 0; it < iters; it++) {
+    const grad = new Array<number>(d + 1).fill(0);
+    const hess = Array.from({ length: d + 1 }, () => new Array<number>(d + 1).fill(0));
+    for (let i = 0; i < n; i++) {
+      const z = Z[i] as number[];
+      let s = 0;
+      for (let f = 0; f <= d; f++) s += (beta[f] as number) * (z[f] as number);
+      const pr = 1 / (1 + Math.exp(-s));
+      const wi = train.w?.[i] ?? 1;
+      const gi = wi * (pr - (train.y[i] as number));
+      const hi = wi * Math.max(pr * (1 - pr), 1e-9);
+      for (let a = 0; a <= d; a++) {
+        grad[a] = (grad[a] as number) + gi * (z[a] as number);
+        const row = hess[a] as number[];
+        for (let b = a; b <= d; b++) row[b] = (row[b] as number) + hi * (z[a] as number) * (z[b] as number);
+      }
+    }
+    for (let a = 0; a <= d; a++) {
+      for (let b = 0; b < a; b++) (hess[a] as number[])[b] = (hess[b] as number[])[a] as number;
+      if (a < d) {
+        grad[a] = (grad[a] as number) + l2 * (beta[a] as number);
+        (hess[a] as number[])[a] = ((hess[a] as number[])[a] as number) + l2;
+      }
+    }
+    const step = solve(hess, grad);
+    beta = beta.map((b, i) => b - (step[i] as number));
+    if (Math.max(...step.map(Math.abs)) < 1e-7) break;
+  }
+  return { kind: 'logistic', mean, std, weights: beta.slice(0, d), bias: beta[d] as number };
+}
+
+/** Platt scaling: a, b minimising the log-loss of sigmoid(a * margin + b). */
+export function fitPlatt(margins: number[], y: ArrayLike<number>): { a: number; b: number } {
+  let a = 1;
+  let b = 0;
+  for (let it = 0; it < 100; it++) {
+    let ga = 0;
+    let gb = 0;
+    let haa = 1e-9;
+    let hab = 0;
+    let hbb = 1e-9;
+    for (let i = 0; i < margins.length; i++) {
+      const m = margins[i] as number;
+      const pr = 1 / (1 + Math.exp(-(a * m + b)));
+      const r = pr - (y[i] as number);
+      const wgt = Math.max(pr * (1 - pr), 1e-12);
+      ga += r * m;
+      gb += r;
+      haa += wgt * m * m;
+      hab += wgt * m;
+      hbb += wgt;
+    }
+    const det = haa * hbb - hab * hab;
+    const da = (hbb * ga - hab * gb) / det;
+    const db = (haa * gb - hab * ga) / det;
+    a -= da;
+    b -= db;
+    if (Math.abs(da) + Math.abs(db) < 1e-10) break;
+  }
+  return { a, b };
+}

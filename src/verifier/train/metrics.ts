@@ -1,0 +1,131 @@
+import type { OperatingPoint } from '../model.js';
+
+export interface Scored {
+  cos: number;
+  score: number;
+  label: 0 | 1;
+}
+
+export interface PairMetrics {
+  pairs: number;
+  positives: number;
+  negatives: number;
+  /** Label-0 pairs with cosine >= floor (the denominator of the false-hit rate). */
+  negativesAboveFloor: number;
+  tp: number;
+  fp: number;
+  precision: number;
+  /** TP / all label-1 pairs (pairs below the floor count as misses). */
+  recall: number;
+  /** FP / label-0 pairs with cosine >= floor. */
+  falseHitRate: number;
+  /** FP / all label-0 pairs. */
+  falseHitRateAll: number;
+}
+
+/** Hits = cosine >= floor and score >= threshold. */
+export function pairMetrics(rows: readonly Scored[], floor: number, threshold: number): PairMetrics {
+  let tp = 0;
+  let fp = 0;
+  let pos = 0;
+  let neg = 0;
+  let negFloor = 0;
+  for (const r of rows) {
+    if (r.label === 1) pos++;
+    else {
+      neg++;
+      if (r.cos >= floor) negFloor++;
+    }
+    if (r.cos >= floor && r.score >= threshold) {
+      if (r.label === 1) tp++;
+      else fp++;
+    }
+  }
+  return {
+    pairs: rows.length,
+    positives: pos,
+    negatives: neg,
+    negativesAboveFloor: negFloor,
+    tp,
+    fp,
+    precision: tp + fp > 0 ? tp / (tp + fp) : 1,
+    recall: pos > 0 ? tp / pos : 0,
+    falseHitRate: negFloor > 0 ? fp / negFloor : 0,
+    falseHitRateAll: neg > 0 ? fp / neg : 0,
+  };
+}
+
+/** Smallest threshold whose false-hit rate (label-0 pairs with cosine >= floor scoring >= t,
+ * over label-0 pairs with cosine >= floor) is <= rate. Placed halfway between the highest
+ * negative score that must be rejected and the next higher score seen. */
+export function thresholdAtRate(rows: readonly Scored[], floor: number, rate: number): number {
+  const cand = rows.filter((r) => r.cos >= floor);
+  const negs = cand.filter((r) => r.label === 0).map((r) => r.score).sort((a, b) => b - a);
+  const allowed = Math.floor(rate * negs.length + 1e-9);
+  if (allowed >= negs.length) return 0;
+  const reject = negs[allowed] as number;
+  let next = Number.POSITIVE_INFINITY;
+  for (const r of cand) if (r.score > reject && r.score < next) next = r.score;
+  return Number.isFinite(next) ? (reject + next) / 2 : reject + 1e-9;
+}
+
+export function operatingPoints(rows: readonly Scored[], floor: number, rates: readonly number[]): OperatingPoint[] {
+  return rates.map((rate) => {
+    const threshold = thresholdAtRate(rows, floor, rate);
+    const m = pairMetrics(rows, floor, threshold);
+    return { maxFalseHitRate: rate, threshold, devFalseHitRate: m.falseHitRate, devRecall: m.recall, devPrecision: m.precision };
+  });
+}
+
+/** ROC AUC of `score` (ties counted half). */
+export function rocAuc(rows: readonly Scored[], key: (r: Scored) => number = (r) => r.score): number {
+  const s = rows.map((r) => ({ v: key(r), y: r.label })).sort((a, b) => a.v - b.v);
+  let rankSum = 0;
+  let pos = 0;
+  let i = 0;
+  while (i < s.length) {
+    let j = i;
+    while (j < s.length && (s[j] as { v: number }).v === (s[i] as { v: number }).v) j++;
+    const avg = (i + j + 1) / 2;
+    for (let k = i; k < j; k++) if ((s[k] as { y: number }).y === 1) {
+      rankSum += avg;
+      pos++;
+    }
+    i = j;
+  }
+  const neg = s.length - pos;
+  if (pos === 0 || neg === 0) return Number.NaN;
+  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+}
+
+export function logLoss(rows: readonly Scored[]): number {
+  let s = 0;
+  for (const r of rows) {
+    const p = Math.min(1 - 1e-12, Math.max(1e-12, r.score));
+    s -= r.label === 1 ? Math.log(p) : Math.log(1 - p);
+  }
+  return s / Math.max(1, rows.length);
+}
+
+/** Cosine threshold (>= floor) maximising F1, for the cosine-only comparison. */
+export function bestF1Threshold(rows: readonly Scored[]): number {
+  const sorted = [...rows].sort((a, b) => b.cos - a.cos);
+  const pos = rows.filter((r) => r.label === 1).length;
+  let tp = 0;
+  let fp = 0;
+  let best = 0;
+  let bestT = 1;
+  for (let i = 0; i < sorted.length; i++) {
+    const r = sorted[i] as Scored;
+    if (r.label === 1) tp++;
+    else fp++;
+    const next = sorted[i + 1];
+    if (next !== undefined && next.cos === r.cos) continue;
+    const f1 = (2 * tp) / (2 * tp + fp + (pos - tp));
+    if (f1 > best) {
+      best = f1;
+      bestT = r.cos;
+    }
+  }
+  return bestT;
+}
