@@ -141,6 +141,7 @@ function checkModel(store: SqliteStore, embedder: Embedder): string | null {
   if (recorded === undefined || store.count() === 0) {
     store.setMeta('embedder', embedder.modelId);
     store.setMeta('dims', String(embedder.dims));
+    store.setMeta('dtype', embedder.modelId.split('@').at(-1) ?? '');
     return null;
   }
   return `entries were embedded with ${recorded} but the configured model is ${embedder.modelId}: semantic lookups are off until "npm run rebuild-index -- --reembed" finishes (or set embedder.on_model_change to "reembed")`;

@@ -56,6 +56,7 @@ export function applyCheckpoints(db: Database.Database, target: string, dims: nu
       const set = db.prepare(`INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
       set.run('embedder', target);
       set.run('dims', String(dims));
+      set.run('dtype', target.split('@').at(-1) ?? ''); // model ids end in @<dtype>
     }
     return left;
   })();
