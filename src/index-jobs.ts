@@ -159,7 +159,7 @@ export class IndexJobs {
     for (const shard of [...index.allShards()]) if (!current.has(shard.id)) index.dropShard(shard.id);
     cache.swapIndex(index);
     this.parts.onSwap(index);
-    if (store.getMeta('embedder') === embedder.modelId) cache.setSemanticDisabled(null);
+    if (store.getMeta('embedder') === embedder.modelId) cache.setSemanticDisabled('model', null);
     replaceIndexDir(index, { dir: this.parts.indexDir, embedder: embedder.modelId });
     this.parts.log?.info({ shards: stamps.length }, 'index rebuilt and swapped in');
   }

@@ -169,15 +169,21 @@ async function closeEmbedder(embedder: Embedder): Promise<void> {
   await (embedder as Embedder & { close?: () => Promise<void> }).close?.();
 }
 
-/** The trained hit verifier when the config asks for it; a missing weights file means cosine. */
-async function configuredVerifier(config: Config, log: ServiceOptions['log']): Promise<Verifier | undefined> {
-  if (config.cache.decision !== 'verifier') return undefined;
+/** The trained hit verifier when the config asks for it. A missing weights file means cosine
+ * decides (logged); weights that cannot be used turn semantic lookups off (`problem`) rather than
+ * silently serving on cosine alone or refusing to start. */
+async function configuredVerifier(config: Config, log: ServiceOptions['log']): Promise<{ verifier?: Verifier; problem?: string }> {
+  if (config.cache.decision !== 'verifier') return {};
   const path = resolve(config.cache.verifier_path);
   if (!existsSync(path)) {
     log?.warn({ path }, 'verifier weights not found: semantic hits are decided by the cosine threshold alone');
-    return undefined;
+    return {};
   }
-  return loadVerifier(path);
+  try {
+    return { verifier: await loadVerifier(path) };
+  } catch (err) {
+    return { problem: `verifier weights ${path} are unusable (${(err as Error).message}): semantic lookups are off; fix the file or set cache.decision to "cosine"` };
+  }
 }
 
 async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnType<typeof dataPaths>, unlock: () => void): Promise<Service> {
@@ -196,15 +202,19 @@ async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnTyp
     const report = loadIndex(index, store, { dir: paths.indexDir, embedder: embedder.modelId });
     opts.log?.info({ index: report }, report.rebuiltShards > 0 ? 'index rebuilt from the database' : 'index loaded');
     const clock = opts.clock ?? systemClock;
-    const verifier = opts.verifier !== undefined ? (opts.verifier ?? undefined) : await configuredVerifier(config, opts.log);
+    const { verifier, problem } = opts.verifier !== undefined ? { verifier: opts.verifier ?? undefined, problem: undefined } : await configuredVerifier(config, opts.log);
     const cache = new SemanticCache({ store, index, embedder, clock, candidates: config.cache.candidates, ledger: store, onEmbed: opts.onEmbed, verifier });
     const service = new Service({
       config, cache, store, index, embedder, indexLoad: report, indexDir: paths.indexDir, clock,
       ownsEmbedder: opts.embedder === undefined, log: opts.log, unlock,
     });
     if (report.rebuiltShards > 0) service.saveIndex();
+    if (problem !== undefined) {
+      cache.setSemanticDisabled('verifier', problem);
+      opts.log?.error({ reason: problem }, 'semantic lookups disabled');
+    }
     if (mismatch !== null) {
-      cache.setSemanticDisabled(mismatch);
+      cache.setSemanticDisabled('model', mismatch);
       if (config.embedder.on_model_change === 'reembed') {
         opts.log?.warn({ reason: mismatch }, 'embedding model changed: re-embedding in the background; exact hits still served');
         void service.jobs.start(true).done;

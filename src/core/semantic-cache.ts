@@ -30,8 +30,9 @@ export interface SemanticCacheDeps {
 /** Lookup / store / invalidate over the ports. No HTTP, no files. */
 export class SemanticCache {
   private readonly counts: Record<LookupStatus, number> = { hit: 0, 'semantic-hit': 0, miss: 0 };
-  /** Why semantic lookups are off (e.g. entries embedded by another model), or null. */
-  private disabledReason: string | null = null;
+  /** Why semantic lookups are off, by cause ('model': entries embedded by another model;
+   * 'verifier': unusable verifier weights); empty = on. */
+  private readonly disabled = new Map<'model' | 'verifier', string>();
 
   constructor(private readonly deps: SemanticCacheDeps) {}
 
@@ -44,12 +45,14 @@ export class SemanticCache {
   }
 
   get semanticDisabled(): string | null {
-    return this.disabledReason;
+    return this.disabled.size === 0 ? null : [...this.disabled.values()].join('; ');
   }
 
-  /** Turns the semantic tier off (reason) or back on (null); the exact tier always serves. */
-  setSemanticDisabled(reason: string | null): void {
-    this.disabledReason = reason;
+  /** Turns the semantic tier off for a cause (reason) or clears that cause (null); the exact
+   * tier always serves. */
+  setSemanticDisabled(cause: 'model' | 'verifier', reason: string | null): void {
+    if (reason === null) this.disabled.delete(cause);
+    else this.disabled.set(cause, reason);
   }
 
   /** Replaces the vector index (after a rebuild); the caller makes sure it matches the store. */
@@ -82,7 +85,7 @@ export class SemanticCache {
     if (exact !== undefined && freshnessProblem(exact, ctx) === null) {
       return { status: 'hit', entry: this.markHit(exact, ctx.now), similarity: 1, candidate: null };
     }
-    const skip = this.disabledReason !== null ? 'semantic_disabled' : !embedder.fits(key.text) ? 'prompt_exceeds_model_window' : null;
+    const skip = this.disabled.size > 0 ? 'semantic_disabled' : !embedder.fits(key.text) ? 'prompt_exceeds_model_window' : null;
     if (skip !== null) {
       const candidate = exact === undefined ? null : { entry: exact, similarity: 1, reason: freshnessProblem(exact, ctx) ?? 'expired' };
       return { status: 'miss', entry: null, similarity: null, candidate, skipped: skip };
@@ -118,7 +121,7 @@ export class SemanticCache {
    * side effect (no hit counts, no stats): for evaluation and diagnostics. Empty when the
    * semantic tier is off or the prompt does not fit the model. */
   async explain(key: RequestKey, options: LookupOptions): Promise<Candidate[]> {
-    if (this.disabledReason !== null || !this.deps.embedder.fits(key.text)) return [];
+    if (this.disabled.size > 0 || !this.deps.embedder.fits(key.text)) return [];
     return this.candidatesFor(key, options);
   }
 
