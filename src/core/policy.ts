@@ -14,8 +14,11 @@ export function freshnessProblem(entry: StoredEntry, ctx: PolicyContext): Reject
 
 function rejectReason(c: Candidate, ctx: PolicyContext): RejectReason | null {
   if (c.similarity < ctx.threshold) return 'below_threshold';
+  // An expired or too old entry is never served, whatever the verifier thinks: say so first.
+  const stale = freshnessProblem(c.entry, ctx);
+  if (stale !== null) return stale;
   if (ctx.minScore !== undefined && (c.score ?? 0) < ctx.minScore) return 'verifier_rejected';
-  return freshnessProblem(c.entry, ctx);
+  return null;
 }
 
 /** Verifier mode ranks by verifier score (then similarity); cosine mode by similarity. */
