@@ -51,6 +51,16 @@ export function tempDir(prefix = 'dejavu-test-'): { dir: string; cleanup: () => 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Test config. Semantic hits are decided by the cosine threshold unless a test asks for the
+ * verifier (`cache: { decision: 'verifier' }`): mechanics tests must not depend on where a
+ * retrained verifier puts its decision line; test/integration/verifier.test.ts covers that. */
 export function testConfig(dataDir: string, overrides: Record<string, unknown> = {}): Config {
-  return parseConfig({ data_dir: dataDir, log_level: 'silent', embedder: { models_dir: MODELS_DIR, model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 1 }, ...overrides });
+  const cache = { decision: 'cosine', ...((overrides.cache as Record<string, unknown> | undefined) ?? {}) };
+  return parseConfig({
+    data_dir: dataDir,
+    log_level: 'silent',
+    embedder: { models_dir: MODELS_DIR, model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 1 },
+    ...overrides,
+    cache,
+  });
 }

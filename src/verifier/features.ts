@@ -1,5 +1,5 @@
 import type { Lexicon } from './lexicon.js';
-import { ROLE_MARKERS } from './lists.js';
+import { KNOWN_ENTITIES, ROLE_MARKERS } from './lists.js';
 import { analyze, type Analysis, type Token } from './text.js';
 
 /** Feature names, in vector order. Every feature is symmetric in the two texts. */
@@ -14,6 +14,7 @@ export const FEATURE_NAMES = [
   'unmatched_unknown_max', // unmatched words unknown to the lexicon (names, jargon, rare words)
   'unmatched_proper_min', // unmatched names / versions / entities
   'unmatched_proper_max',
+  'known_entity_swap', // a known language / country / currency / platform on each side, not matched
   'synonym_matches', // matches only through WordNet synonyms
   'stem_matches', // matches only through morphology (inflection, derivation)
   'content_jaccard',
@@ -27,7 +28,8 @@ export const FEATURE_NAMES = [
   'wh_conflict', // different specific question words (why / when / where / who)
   'yesno_vs_wh', // a yes/no question against a wh-question
   'order_discordant', // fraction of matched word pairs whose order flips
-  'order_lis_gap', // 1 - longest order-preserving subsequence / matched
+  'order_discordant_strict', // the same, not counting compound flips ("list in Python" / "Python list")
+  'order_lis_gap', // 1 - longest order-preserving subsequence / matched (compound flips excused)
   'context_prev_diff', // matched words whose previous word differs
   'context_next_diff',
   'role_diff', // matched words governed by a different preposition/marker
@@ -168,6 +170,22 @@ function roleOf(tokens: Token[], i: number): string {
   return '';
 }
 
+const COMPOUND_LINKS = new Set(['of', 'in', 'for', 'on', 'from', 'with', 'at', 'about']);
+
+/** True when tokens `from` < `to` are separated by 1-2 function words including a preposition
+ * ("list in Python", "capital of the country"): read the other way round they form a compound. */
+function linkedByPreposition(tokens: Token[], from: number, to: number): boolean {
+  const gap = to - from - 1;
+  if (gap < 1 || gap > 2) return false;
+  let prep = false;
+  for (let k = from + 1; k < to; k++) {
+    const t = tokens[k] as Token;
+    if (t.content || t.num !== null) return false;
+    if (COMPOUND_LINKS.has(t.lower)) prep = true;
+  }
+  return prep;
+}
+
 /** Longest increasing subsequence length. */
 function lisLength(seq: number[]): number {
   const tails: number[] = [];
@@ -299,6 +317,9 @@ export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexi
   let antonymPairs = 0;
   for (const x of restA) for (const y of restB) if (areAntonyms(x, y)) antonymPairs++;
 
+  let knownSwap = 0;
+  if (unmatchedContentA.some((t) => KNOWN_ENTITIES.has(t.lower)) && unmatchedContentB.some((t) => KNOWN_ENTITIES.has(t.lower))) knownSwap = 1;
+
   let fuzzy = 0;
   for (const x of unmatchedContentA) for (const y of unmatchedContentB) fuzzy = Math.max(fuzzy, bigramDice(x.lower, y.lower));
 
@@ -310,13 +331,31 @@ export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexi
   }
   const m = pairs.length;
   let discordant = 0;
+  let compoundFlips = 0;
   for (let p = 0; p < m; p++) {
     for (let q = p + 1; q < m; q++) {
-      if ((pairs[p] as [number, number])[1] > (pairs[q] as [number, number])[1]) discordant++;
+      const [ip, jp] = pairs[p] as [number, number];
+      const [iq, jq] = pairs[q] as [number, number];
+      if (jp > jq) {
+        discordant++;
+        if ((iq - ip === 1 && linkedByPreposition(tb, jq, jp)) || (jp - jq === 1 && linkedByPreposition(ta, ip, iq))) compoundFlips++;
+      }
     }
   }
-  const orderDiscordant = m >= 2 ? discordant / ((m * (m - 1)) / 2) : 0;
-  const lisGap = m >= 2 ? 1 - lisLength(pairs.map((p) => p[1])) / m : 0;
+  const allPairs = (m * (m - 1)) / 2;
+  const orderDiscordant = m >= 2 ? discordant / allPairs : 0;
+  const orderStrict = m >= 2 ? (discordant - compoundFlips) / allPairs : 0;
+  // LIS over the B positions, compound flips first put back in order.
+  const seqPos = pairs.map((p) => p[1]);
+  for (let p = 0; p + 1 < m; p++) {
+    const [ip, jp] = pairs[p] as [number, number];
+    const [iq, jq] = pairs[p + 1] as [number, number];
+    if (jp > jq && ((iq - ip === 1 && linkedByPreposition(tb, jq, jp)) || (jp - jq === 1 && linkedByPreposition(ta, ip, iq)))) {
+      seqPos[p] = jq;
+      seqPos[p + 1] = jp;
+    }
+  }
+  const lisGap = m >= 2 ? 1 - lisLength(seqPos) / m : 0;
 
   // Keys: a matched word is known by its pair number (its index in A), anything else by an id
   // of its lower-case form; 0 = text boundary.
@@ -390,6 +429,7 @@ export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexi
   f[k++] = Math.max(unkA, unkB);
   f[k++] = Math.min(propA, propB);
   f[k++] = Math.max(propA, propB);
+  f[k++] = knownSwap;
   f[k++] = synMatches;
   f[k++] = stemMatches;
   f[k++] = jaccard(stemsA, stemsB);
@@ -403,6 +443,7 @@ export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexi
   f[k++] = whConflict;
   f[k++] = yesNoVsWh;
   f[k++] = orderDiscordant;
+  f[k++] = orderStrict;
   f[k++] = lisGap;
   f[k++] = m > 0 ? prevDiff / m : 0;
   f[k++] = m > 0 ? nextDiff / m : 0;

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Verifier } from '../core/ports.js';
 import { FEATURE_NAMES, FeatureExtractor, Idf } from './features.js';
 import { Lexicon } from './lexicon.js';
-import { calibrated, modelMargin, thresholdForRate, validateWeights, type WeightsJson } from './model.js';
+import { calibrated, compileModel, thresholdForRate, validateWeights, type CompiledModel, type WeightsJson } from './model.js';
 
 export { FEATURE_NAMES } from './features.js';
 export type { WeightsJson, OperatingPoint } from './model.js';
@@ -13,6 +13,7 @@ export type { WeightsJson, OperatingPoint } from './model.js';
 export class HitVerifier implements Verifier {
   readonly id: string;
   private readonly fx: FeatureExtractor;
+  private readonly model: CompiledModel;
 
   constructor(
     readonly weights: WeightsJson,
@@ -20,6 +21,7 @@ export class HitVerifier implements Verifier {
   ) {
     this.id = `verifier@${weights.version}`;
     this.fx = new FeatureExtractor(lexicon, new Idf(weights.idf));
+    this.model = compileModel(weights.model);
   }
 
   /** Feature vector of a pair (for diagnostics and tests). */
@@ -29,7 +31,7 @@ export class HitVerifier implements Verifier {
 
   score(query: string, candidate: string, similarity: number): number {
     const x = this.fx.features(query, candidate, similarity);
-    return calibrated(this.weights, modelMargin(this.weights.model, x));
+    return calibrated(this.weights, this.model.margin(x));
   }
 
   thresholdFor(maxFalseHitRate: number): number {

@@ -71,6 +71,51 @@ function treeMargin(t: TreeJson, x: ArrayLike<number>): number {
   }
 }
 
+/** A model flattened into typed arrays for fast inference (trees: all nodes of all trees
+ * back to back, child indices absolute). */
+export interface CompiledModel {
+  margin(x: ArrayLike<number>): number;
+}
+
+export function compileModel(m: ModelJson): CompiledModel {
+  if (m.kind === 'logistic') return { margin: (x) => modelMargin(m, x) };
+  const total = m.trees.reduce((n, t) => n + t.feature.length, 0);
+  const feature = new Int32Array(total);
+  const threshold = new Float64Array(total);
+  const left = new Int32Array(total);
+  const right = new Int32Array(total);
+  const value = new Float64Array(total);
+  const roots = new Int32Array(m.trees.length);
+  let off = 0;
+  m.trees.forEach((t, ti) => {
+    roots[ti] = off;
+    for (let k = 0; k < t.feature.length; k++) {
+      feature[off + k] = t.feature[k] as number;
+      threshold[off + k] = t.threshold[k] as number;
+      left[off + k] = off + (t.left[k] as number);
+      right[off + k] = off + (t.right[k] as number);
+      value[off + k] = t.value[k] as number;
+    }
+    off += t.feature.length;
+  });
+  const base = m.base;
+  return {
+    margin(x: ArrayLike<number>): number {
+      let s = base;
+      for (let ti = 0; ti < roots.length; ti++) {
+        let k = roots[ti] as number;
+        let f = feature[k] as number;
+        while (f >= 0) {
+          k = (x[f] as number) <= (threshold[k] as number) ? (left[k] as number) : (right[k] as number);
+          f = feature[k] as number;
+        }
+        s += value[k] as number;
+      }
+      return s;
+    },
+  };
+}
+
 /** Raw (uncalibrated) margin of a feature vector. */
 export function modelMargin(m: ModelJson, x: ArrayLike<number>): number {
   if (m.kind === 'gbdt') {

@@ -177,13 +177,14 @@ export function analyze(text: string, lex: Lexicon): Analysis {
     let raw = m[0];
     // Possessives and contractions: "Australia's" -> "Australia", "I'm" -> "I"
     if (raw.length > 2 && raw.includes("'")) raw = raw.replace(/'(?:s|m|re|ve|ll|d)?$/iu, '');
-    const lower = raw.toLowerCase();
+    // Case and diacritics folded: "İzmir" = "Izmir", "café" = "cafe".
+    const lower = /[^\x00-\x7f]/u.test(raw) ? raw.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase() : raw.toLowerCase();
     if (lower === '' || lower === 's') continue;
     const info = wordInfo(lower, lex);
     const { num, neg, lemma, stop, known } = info;
     if (neg) negCount++;
     if (WH_WORDS.has(lower)) wh.add(lower);
-    const hasUpper = raw !== lower;
+    const hasUpper = raw !== raw.toLowerCase();
     const proper =
       num === null &&
       !neg &&

@@ -33,7 +33,8 @@ export async function startChild(dataDir: string, env: Record<string, string> = 
   const port = await freePort();
   const configFile = join(dataDir, 'test-config.json');
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(configFile, JSON.stringify({ embedder: { models_dir: MODELS_DIR, model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 1 } }));
+  // Cosine decisions (see testConfig); the embedder runs in its default worker pool, as in production.
+  writeFileSync(configFile, JSON.stringify({ cache: { decision: 'cosine' }, embedder: { models_dir: MODELS_DIR, model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2 } }));
   const events = new EventEmitter();
   const proc = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/main.ts')], {
     cwd: REPO,

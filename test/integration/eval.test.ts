@@ -104,12 +104,13 @@ describe('eval (labelled pairs through the real cache)', () => {
   it('the default decision (verifier when its weights load) with --limit and --sweep', async () => {
     const plotDir = join(tmp.dir, 'plots');
     mkdirSync(plotDir);
-    const r = await runEval({ pairs, mode: 'pairwise', sweep: true, limit: 10, plotDir, config, embedder });
+    const verifierConfig = testConfig(join(tmp.dir, 'unused-data'), { cache: { decision: 'verifier', verifier_path: join(MODELS_DIR, 'verifier/weights.json') } });
+    const r = await runEval({ pairs, mode: 'pairwise', sweep: true, limit: 10, plotDir, config: verifierConfig, embedder });
     expect(r.rows).toBe(10);
     expect(r.fileRows).toBe(12);
     expect(total(r)).toBe(10);
-    expect(r.decision.kind).toBe(r.decision.verifier === null ? 'cosine' : 'verifier');
-    expect(r.decision.verifier === null).toBe(r.sweep?.verifier === null);
+    expect(r.decision.kind).toBe('verifier'); // the shipped weights load
+    expect(r.sweep?.verifier).not.toBeNull();
     expect(r.sweep?.mismatches).toBe(0);
     expect(r.sweep?.plot).toBe(join(plotDir, 'eval-pairs-pairwise.svg'));
     expect(readFileSync(join(plotDir, 'eval-pairs-pairwise.svg'), 'utf8').startsWith('<svg')).toBe(true);

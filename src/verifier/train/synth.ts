@@ -40,6 +40,7 @@ function isContent(w: string): boolean {
   return /^\p{L}{3,}$/u.test(w) && !STOPWORDS.has(l);
 }
 
+const KNOWN_LIST = [...KNOWN_ENTITIES].filter((w) => /^[a-z]{3,}$/.test(w)).sort();
 const CURATED_MAP = new Map<string, string[]>();
 for (const [a, b] of CURATED_ANTONYMS) {
   CURATED_MAP.set(a, [...(CURATED_MAP.get(a) ?? []), b]);
@@ -162,8 +163,9 @@ export class Perturber {
   }
 
   otherEntity(w: string, r: Rand): string | null {
+    const known = KNOWN_ENTITIES.has(w.toLowerCase());
     for (let k = 0; k < 10; k++) {
-      const e = pick(this.entities, r);
+      const e = known ? pick(KNOWN_LIST, r) : pick(this.entities, r);
       if (e !== undefined && e.toLowerCase() !== w.toLowerCase()) return matchCase(w, e);
     }
     return null;
@@ -271,6 +273,31 @@ function otherNumber(w: string, r: Rand): string {
   return String(out);
 }
 
+/** Question templates that ask the same thing ("How do I X?" = "What's the best way to X?"). */
+const HOW_TEMPLATES = [
+  'How do I', 'How can I', 'How to', 'How should I', 'What is the best way to', "What's the best way to",
+  'What is the way to', "What's the way to", 'What is the easiest way to', 'How would I', 'How do you', 'How can one',
+];
+const HOW_RE = new RegExp(`^(${HOW_TEMPLATES.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}) (.+)$`, 'iu');
+
+/** The same question in another template, or null when the text uses none. */
+export function retemplate(text: string, r: Rand): string | null {
+  const m = HOW_RE.exec(text);
+  if (m === null) return null;
+  const rest = m[2] as string;
+  const cur = (m[1] as string).toLowerCase();
+  const others = HOW_TEMPLATES.filter((t) => t.toLowerCase() !== cur);
+  if (r() < 0.15) return `${rest[0]?.toUpperCase() ?? ''}${rest.slice(1)}`; // imperative: "Boil an egg?"
+  return `${pick(others, r) as string} ${rest}`;
+}
+
+/** "a list in Python" -> "a Python list" (a modifier moved before its noun), or null. */
+export function compoundFlip(text: string): string | null {
+  const m = /\b(a|an|the|my) ([a-z]{3,}) (in|for) ([A-Za-z][\w+#]*)\b/u.exec(text);
+  if (m === null || STOPWORDS.has((m[2] as string).toLowerCase()) || STOPWORDS.has((m[4] as string).toLowerCase())) return null;
+  return replaceAt(text, m.index, m[0].length, `${m[1]} ${m[4]} ${m[2]}`);
+}
+
 export interface SynthOptions {
   /** Negatives drawn per source paraphrase pair (expected). */
   negPerPair: number;
@@ -278,13 +305,23 @@ export interface SynthOptions {
   posPerPair: number;
   /** Share of negatives made from one text and its own edited copy (else from the pair). */
   selfShare: number;
+  /** Question-template paraphrases per source pair (expected; only texts using a template). */
+  templatePerPair: number;
 }
 
 /** Makes synthetic pairs from paraphrase pairs, deterministically for a given PRNG. */
 export function synthesize(base: readonly Pair[], pert: Perturber, opts: SynthOptions, r: Rand): Pair[] {
   const out: Pair[] = [];
   for (const p of base) {
-    if (p.label !== 1) continue;
+    if (p.label !== 1) {
+      // Any text and its own rephrasing (question template or compound flip) ask the same thing.
+      if (r() < opts.templatePerPair * 0.5) {
+        const src = r() < 0.5 ? p.a : p.b;
+        const t = r() < 0.7 ? retemplate(src, r) : compoundFlip(src);
+        if (t !== null && t !== src) out.push({ id: `${p.id}~self-template`, source: 'synth-pos:template', a: src, b: t, label: 1 });
+      }
+      continue;
+    }
     if (r() < opts.negPerPair) {
       const start = Math.floor(r() * FAMILIES.length);
       for (let k = 0; k < FAMILIES.length; k++) {
@@ -298,6 +335,12 @@ export function synthesize(base: readonly Pair[], pert: Perturber, opts: SynthOp
         out.push({ id: `${p.id}~${fam}`, source: `synth:${fam}`, a: other, b: edited, label: 0 });
         break;
       }
+    }
+    if (r() < opts.templatePerPair) {
+      const flip = r() < 0.5;
+      const src = flip ? p.b : p.a;
+      const t = retemplate(src, r) ?? compoundFlip(src);
+      if (t !== null && t !== src) out.push({ id: `${p.id}~template`, source: 'synth-pos:template', a: r() < 0.5 ? src : flip ? p.a : p.b, b: t, label: 1 });
     }
     if (r() < opts.posPerPair) {
       const start = Math.floor(r() * FAMILIES.length);

@@ -1,0 +1,349 @@
+/**
+ * Trains the hit verifier (src/verifier) and writes models/verifier/{lexicon.txt,weights.json,report.md}.
+ *
+ *   npm run train-verifier [-- --data DIR] [--out DIR] [--qqp N] [--cache FILE] [--no-test]
+ *
+ * Fits only on qqp_train, paws_dev, mrpc_train and stsb_dev (a seeded 25 % slice of each is held
+ * out as the development set: early stopping, calibration, operating points, model choice).
+ * The *_test files are embedded and scored once at the very end for the report; nothing is
+ * chosen from them. Embeddings are cached on disk (--cache) so reruns take a minute or two.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { TransformersEmbedder } from '../embedding/transformers-embedder.js';
+import { FEATURE_NAMES, FeatureExtractor, Idf, countDocumentFrequencies } from '../verifier/features.js';
+import { analyze } from '../verifier/text.js';
+import { Lexicon } from '../verifier/lexicon.js';
+import { KNOWN_ENTITIES, STOPWORDS } from '../verifier/lists.js';
+import { calibrated, modelMargin, type ModelJson, type OperatingPoint, type WeightsJson } from '../verifier/model.js';
+import { FIT_FILES, TEST_FILES, hashUnit, readPairs, rng, seededSubset, type Pair } from '../verifier/train/data.js';
+import { EmbeddingCache, cosine } from '../verifier/train/embed-cache.js';
+import { trainGbdt, trainLogistic, fitPlatt, type Dataset, type GbdtParams } from '../verifier/train/gbdt.js';
+import { bestF1Threshold, logLoss, operatingPoints, pairMetrics, rocAuc, thresholdAtRate, type PairMetrics, type Scored } from '../verifier/train/metrics.js';
+import { Perturber, synthesize } from '../verifier/train/synth.js';
+import { buildLexicon } from '../verifier/train/wordnet.js';
+
+const SEED = 'dejavu-verifier-1';
+const DEV_SHARE = 0.25;
+/** QQP pairs (of the seeded order) the QQP dev slice is drawn from. */
+const QQP_DEV_BASE = 20000;
+/** The service's candidate floor: operating points count false hits among pairs at or above it. */
+const FLOOR = 0.7;
+/** Training uses pairs down to this cosine (below the floor for context; far pairs are noise). */
+const TRAIN_MIN_COS = 0.5;
+const RATES = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2];
+const DEFAULT_RATE = 0.01;
+const GBDT: GbdtParams = { trees: 1200, depth: 4, learningRate: 0.05, minChildWeight: 3, lambda: 2, subsample: 0.8, bins: 64, seed: 7 };
+const LOGISTIC_L2 = 1;
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string', default: resolve(repo, '..', 'shared', 'data', 'pairs') },
+    out: { type: 'string', default: join(repo, 'models', 'verifier') },
+    qqp: { type: 'string', default: '20000' },
+    cache: { type: 'string' },
+    'no-test': { type: 'boolean', default: false },
+    trees: { type: 'string' },
+    lr: { type: 'string' },
+    depth: { type: 'string' },
+    synth: { type: 'string', default: '1' },
+  },
+});
+const dataDir = resolve(args.data as string);
+const outDir = resolve(args.out as string);
+const qqpN = Number(args.qqp);
+if (args.trees !== undefined) GBDT.trees = Number(args.trees);
+if (args.lr !== undefined) GBDT.learningRate = Number(args.lr);
+if (args.depth !== undefined) GBDT.depth = Number(args.depth);
+const synthScale = Number(args.synth);
+const t0 = Date.now();
+const log = (msg: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
+
+interface Row extends Scored {
+  pair: Pair;
+  x: Float64Array;
+  margin: number;
+}
+
+function fmt(x: number, d = 3): string {
+  return Number.isFinite(x) ? x.toFixed(d) : String(x);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(dataDir, 'qqp_train.tsv'))) throw new Error(`pair files not found in ${dataDir} (use --data DIR)`);
+  mkdirSync(outDir, { recursive: true });
+
+  // 1. Lexicon, distilled from WordNet and shipped next to the weights.
+  const lexText = buildLexicon();
+  writeFileSync(join(outDir, 'lexicon.txt'), lexText);
+  const lexSha = createHash('sha256').update(lexText).digest('hex');
+  const lex = Lexicon.parse(lexText);
+  log(`lexicon: ${lex.stats.words} words, ${lex.stats.synsets} synsets, ${lex.stats.antonymPairs} antonym pairs (${(lexText.length / 1024).toFixed(0)} KiB)`);
+
+  // 2. Fit data: QQP subset + all of the small files; seeded dev slice of each.
+  const fit: Pair[] = [];
+  // The dev slice of QQP is always drawn from the same first QQP_DEV_BASE pairs of the seeded
+  // order, so using more QQP pairs for training (--qqp) leaves the dev set unchanged.
+  const qqpDevBase = new Set<string>();
+  for (const stem of FIT_FILES) {
+    let ps = readPairs(dataDir, stem);
+    if (stem === 'qqp_train') {
+      ps = seededSubset(ps, Number.MAX_SAFE_INTEGER, `${SEED}:qqp`);
+      ps.slice(0, QQP_DEV_BASE).forEach((p) => qqpDevBase.add(p.id));
+      ps = ps.slice(0, qqpN);
+    }
+    fit.push(...ps);
+  }
+  const isDev = (p: Pair): boolean => hashUnit(`${SEED}:dev`, p.id) < DEV_SHARE && (p.source !== 'qqp_train' || qqpDevBase.has(p.id));
+  const trainReal = fit.filter((p) => !isDev(p));
+  const devReal = fit.filter(isDev);
+
+  // 3. Synthetic near misses from the paraphrase pairs of each slice (dev ones only reported).
+  const wordCount = new Map<string, number>();
+  const entCount = new Map<string, number>();
+  for (const p of trainReal) {
+    for (const t of [p.a, p.b]) {
+      const ws = t.match(/[\p{L}][\p{L}'-]*/gu) ?? [];
+      ws.forEach((w, i) => {
+        const l = w.toLowerCase();
+        if (i > 0 && /^\p{Lu}\p{Ll}+$/u.test(w) && !STOPWORDS.has(l) && !lex.has(l)) entCount.set(w, (entCount.get(w) ?? 0) + 1);
+        if (/^\p{Ll}{3,}$/u.test(w) && !STOPWORDS.has(l) && lex.has(l)) wordCount.set(l, (wordCount.get(l) ?? 0) + 1);
+      });
+    }
+  }
+  const entities = [...[...entCount].filter(([, c]) => c >= 3).map(([w]) => w), ...[...KNOWN_ENTITIES].filter((w) => /^[a-z]{3,}$/.test(w))].sort();
+  const vocab = [...wordCount].filter(([, c]) => c >= 5).map(([w]) => w).sort();
+  const pert = new Perturber(lex, entities, vocab);
+  const idfTable = countDocumentFrequencies([...new Set(trainReal.flatMap((p) => [p.a, p.b]))].map((t) => analyze(t, lex)));
+  const fx = new FeatureExtractor(lex, new Idf(idfTable), 4096);
+  const synthOpts = { negPerPair: 0.9 * synthScale, posPerPair: 0.45 * synthScale, selfShare: 0.4, templatePerPair: 1 };
+  const trainSynth = synthesize(trainReal, pert, synthOpts, rng(11));
+  const devSynth = synthesize(devReal, pert, synthOpts, rng(12));
+  log(`idf: ${idfTable.docs} texts, ${Object.keys(idfTable.df).length} stems`);
+  log(`fit pairs: ${trainReal.length} train + ${devReal.length} dev (real), ${trainSynth.length} + ${devSynth.length} synthetic; ${entities.length} entities, ${vocab.length} vocab words`);
+
+  // 4. Embeddings (cached on disk).
+  const embedder = await TransformersEmbedder.load({ modelsDir: join(repo, 'models'), model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2 });
+  const cachePath = (args.cache as string | undefined) ?? join(tmpdir(), `dejavu-verifier-emb-${embedder.modelId.replace(/[^a-z0-9]+/gi, '_')}.bin`);
+  const cache = new EmbeddingCache(cachePath, embedder.dims);
+  log(`embedding cache ${cachePath}: ${cache.size} vectors`);
+  const texts = (ps: Pair[]): string[] => ps.flatMap((p) => [p.a, p.b]);
+  await cache.fill(embedder, [...texts(fit), ...texts(trainSynth), ...texts(devSynth)], (m) => log(m));
+
+  const toRows = (ps: Pair[]): Row[] =>
+    ps.map((pair) => {
+      const cos = cosine(cache.get(pair.a) as Float32Array, cache.get(pair.b) as Float32Array);
+      return { pair, cos, label: pair.label, x: fx.features(pair.a, pair.b, cos), score: 0, margin: 0 };
+    });
+  const tf = Date.now();
+  const trainRows = toRows([...trainReal, ...trainSynth]).filter((r) => r.cos >= TRAIN_MIN_COS);
+  const devRows = toRows(devReal);
+  const devSynthRows = toRows(devSynth);
+  log(`features: ${trainRows.length + devRows.length + devSynthRows.length} pairs in ${((Date.now() - tf) / 1000).toFixed(1)} s; ${trainRows.length} training pairs with cosine >= ${TRAIN_MIN_COS}`);
+
+  // 5. Models: boosted trees (early-stopped on dev) and a logistic regression for comparison.
+  const ds = (rows: Row[]): Dataset => ({ X: rows.map((r) => r.x), y: Uint8Array.from(rows.map((r) => r.label)) });
+  const devFloor = devRows.filter((r) => r.cos >= FLOOR);
+  const gb = trainGbdt(ds(trainRows), GBDT, ds(devFloor));
+  let bestIt = 0;
+  gb.validLoss.forEach((l, i) => {
+    if (l < (gb.validLoss[bestIt] as number)) bestIt = i;
+  });
+  const gbModel: ModelJson = { ...gb.model, trees: gb.model.trees.slice(0, bestIt + 1) };
+  log(`gbdt: best dev log-loss ${fmt(gb.validLoss[bestIt] as number, 4)} at ${bestIt + 1} trees`);
+  const lr = trainLogistic(ds(trainRows), LOGISTIC_L2);
+  log('logistic regression trained');
+
+  const evaluate = (model: ModelJson, rows: Row[], platt: { a: number; b: number }): void => {
+    for (const r of rows) {
+      r.margin = modelMargin(model, r.x);
+      r.score = calibrated({ calibration: { kind: 'platt', ...platt } }, r.margin);
+    }
+  };
+  const candidates: Array<{ name: string; model: ModelJson; platt: { a: number; b: number }; points: OperatingPoint[]; auc: number; ll: number }> = [];
+  for (const [name, model] of [
+    ['gbdt', gbModel],
+    ['logistic', lr],
+  ] as const) {
+    for (const r of devFloor) r.margin = modelMargin(model, r.x);
+    const platt = fitPlatt(devFloor.map((r) => r.margin), devFloor.map((r) => r.label));
+    evaluate(model, devRows, platt);
+    const points = operatingPoints(devRows, FLOOR, RATES);
+    candidates.push({ name, model, platt, points, auc: rocAuc(devFloor), ll: logLoss(devFloor) });
+    const p = points.find((q) => q.maxFalseHitRate === DEFAULT_RATE) as OperatingPoint;
+    log(`${name}: dev AUC ${fmt(rocAuc(devFloor))}, log-loss ${fmt(logLoss(devFloor), 4)}, at rate ${DEFAULT_RATE}: recall ${fmt(p.devRecall)} precision ${fmt(p.devPrecision)}`);
+  }
+  const recallAt = (c: (typeof candidates)[number]): number => (c.points.find((q) => q.maxFalseHitRate === DEFAULT_RATE) as OperatingPoint).devRecall;
+  const chosen = candidates.reduce((a, b) => (recallAt(b) > recallAt(a) ? b : a));
+  log(`chosen model: ${chosen.name}`);
+  evaluate(chosen.model, devRows, chosen.platt);
+  evaluate(chosen.model, devSynthRows, chosen.platt);
+  const thr = (chosen.points.find((q) => q.maxFalseHitRate === DEFAULT_RATE) as OperatingPoint).threshold;
+
+  // Cosine-only baseline, thresholds chosen on dev the same way.
+  const asCos = (rows: Row[]): Scored[] => rows.map((r) => ({ cos: r.cos, score: r.cos, label: r.label }));
+  const cosThrRate = Math.max(FLOOR, thresholdAtRate(asCos(devRows), FLOOR, DEFAULT_RATE));
+  const cosThrF1 = Math.max(FLOOR, bestF1Threshold(asCos(devRows)));
+
+  // 6. Weights file.
+  const body = {
+    features: [...FEATURE_NAMES],
+    lexicon: { file: 'lexicon.txt', sha256: lexSha },
+    idf: idfTable,
+    model: chosen.model,
+    calibration: { kind: 'platt' as const, ...chosen.platt },
+    candidateFloor: FLOOR,
+    operatingPoints: chosen.points,
+  };
+  const version = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 12);
+  const bySource = (rows: Row[], src: string): Row[] => rows.filter((r) => r.pair.source === src);
+  const weights: WeightsJson = {
+    format: 'dejavu-verifier/1',
+    version,
+    createdAt: new Date().toISOString(),
+    ...body,
+    training: {
+      script: 'src/cli/train-verifier.ts',
+      seed: SEED,
+      model: chosen.name,
+      gbdt: { ...GBDT, treesKept: bestIt + 1 },
+      trainPairs: trainRows.length,
+      devPairs: devRows.length,
+      sources: Object.fromEntries(FIT_FILES.map((s) => [s, { train: trainReal.filter((p) => p.source === s).length, dev: devReal.filter((p) => p.source === s).length }])),
+      synthetic: trainSynth.length,
+      cosineBaseline: { thresholdAtRate: cosThrRate, thresholdBestF1: cosThrF1 },
+    },
+  };
+  writeFileSync(join(outDir, 'weights.json'), `${JSON.stringify(weights)}\n`);
+  log(`wrote ${join(outDir, 'weights.json')} (verifier@${version})`);
+
+  // 7. Report (test files scored once, here, after every choice is made).
+  const lines: string[] = [];
+  const metricsRow = (name: string, m: PairMetrics): string =>
+    `| ${name} | ${m.pairs} | ${m.positives} | ${m.negativesAboveFloor} | ${fmt(m.precision)} | ${fmt(m.recall)} | ${fmt(m.falseHitRate, 4)} | ${m.fp} |`;
+  const header = '| set | pairs | label 1 | label 0 with cos >= 0.7 | precision | recall | false-hit rate | false hits |\n|---|---|---|---|---|---|---|---|';
+  lines.push(
+    '# Hit verifier: training report',
+    '',
+    `Generated by \`npm run train-verifier\` (src/cli/train-verifier.ts) on ${weights.createdAt}. Verifier id \`verifier@${version}\`, model: **${chosen.name}**${chosen.name === 'gbdt' ? ` (${bestIt + 1} trees of depth ${GBDT.depth}, learning rate ${GBDT.learningRate})` : ''}, Platt-calibrated.`,
+    '',
+    'Definitions: a pair is a *hit* when its cosine is >= 0.7 (the service\'s candidate floor) and its calibrated score is >= the threshold. ' +
+      '*Recall* = hits among all label-1 pairs (pairs under the floor count as misses). *False-hit rate* = label-0 hits / label-0 pairs with cosine >= 0.7. ' +
+      'Every threshold (verifier and cosine-only) was chosen on the development slice; test files were scored once, at the end.',
+    '',
+    '## Data',
+    '',
+    `Fit files: ${FIT_FILES.join(', ')} (QQP: seeded subset of ${qqpN} pairs). A seeded ${DEV_SHARE * 100} % slice of each is the development set (early stopping, calibration, operating points, model choice). ` +
+      `Training uses the other ${100 - DEV_SHARE * 100} % plus rule-made pairs, restricted to pairs with cosine >= ${TRAIN_MIN_COS}.`,
+    '',
+    '| source | train pairs | dev pairs |',
+    '|---|---|---|',
+    ...FIT_FILES.map((s) => `| ${s} | ${trainReal.filter((p) => p.source === s).length} | ${devReal.filter((p) => p.source === s).length} |`),
+    ...[...new Set(trainSynth.map((p) => p.source))].sort().map((s) => `| ${s} (label ${s.startsWith('synth-pos') ? 1 : 0}) | ${trainSynth.filter((p) => p.source === s).length} | ${devSynth.filter((p) => p.source === s).length} |`),
+    `| **training rows used** (cosine >= ${TRAIN_MIN_COS}) | ${trainRows.length} | |`,
+    '',
+    '## Development slice',
+    '',
+    `Model comparison on the dev pairs with cosine >= ${FLOOR}:`,
+    '',
+    '| model | ROC AUC | log-loss | recall at rate 0.01 | precision at rate 0.01 |',
+    '|---|---|---|---|---|',
+    ...candidates.map((c) => {
+      const p = c.points.find((q) => q.maxFalseHitRate === DEFAULT_RATE) as OperatingPoint;
+      return `| ${c.name}${c === chosen ? ' (chosen)' : ''} | ${fmt(c.auc)} | ${fmt(c.ll, 4)} | ${fmt(p.devRecall)} | ${fmt(p.devPrecision)} |`;
+    }),
+    `| cosine only | ${fmt(rocAuc(devFloor, (r) => r.cos))} | | ${fmt(pairMetrics(asCos(devRows), FLOOR, cosThrRate).recall)} | ${fmt(pairMetrics(asCos(devRows), FLOOR, cosThrRate).precision)} |`,
+    '',
+    'Operating points (`thresholdFor(rate)` returns the threshold of the largest rate not above the one asked):',
+    '',
+    '| max false-hit rate | threshold | dev false-hit rate | dev recall | dev precision |',
+    '|---|---|---|---|---|',
+    ...chosen.points.map((p) => `| ${p.maxFalseHitRate} | ${fmt(p.threshold, 4)} | ${fmt(p.devFalseHitRate, 4)} | ${fmt(p.devRecall)} | ${fmt(p.devPrecision)} |`),
+    '',
+    `Per source at rate ${DEFAULT_RATE} (threshold ${fmt(thr, 4)}):`,
+    '',
+    header,
+    ...FIT_FILES.map((s) => metricsRow(`${s} (dev)`, pairMetrics(bySource(devRows, s), FLOOR, thr))),
+    '',
+    `Rule-made dev pairs at rate ${DEFAULT_RATE} (negatives: share of those with cosine >= 0.7 wrongly served; mirrored positives: recall):`,
+    '',
+    '| family | pairs | cos >= 0.7 | served (score >= threshold) | rate |',
+    '|---|---|---|---|---|',
+    ...[...new Set(devSynth.map((p) => p.source))].sort().map((s) => {
+      const rows = bySource(devSynthRows, s).filter((r) => r.cos >= FLOOR);
+      const served = rows.filter((r) => r.score >= thr).length;
+      return `| ${s} | ${bySource(devSynthRows, s).length} | ${rows.length} | ${served} | ${fmt(served / Math.max(1, rows.length))} |`;
+    }),
+    '',
+    '## Features',
+    '',
+    'Logistic coefficients are per standard deviation of the feature (positive = more likely the same question). Gain share = share of the boosted trees\' total split gain.',
+    '',
+    '| feature | logistic coefficient | gbdt gain share |',
+    '|---|---|---|',
+    ...FEATURE_NAMES.map((n, i) => {
+      const total = gb.gain.reduce((a, b) => a + b, 0);
+      return `| ${n} | ${fmt(lr.weights[i] as number)} | ${fmt((gb.gain[i] as number) / total)} |`;
+    }),
+    '',
+  );
+
+  if (!(args['no-test'] as boolean)) {
+    log('scoring the test files (report only)');
+    const testRows: Record<string, Row[]> = {};
+    for (const stem of TEST_FILES) {
+      const ps = readPairs(dataDir, stem);
+      await cache.fill(embedder, texts(ps), (m) => log(`${stem}: ${m}`));
+      const rows = toRows(ps);
+      evaluate(chosen.model, rows, chosen.platt);
+      testRows[stem] = rows;
+    }
+    lines.push(
+      '## Test files (reported only, never fitted on)',
+      '',
+      `Verifier at the default rate ${DEFAULT_RATE} (threshold ${fmt(thr, 4)}):`,
+      '',
+      header,
+      ...TEST_FILES.map((s) => metricsRow(s, pairMetrics(testRows[s] as Row[], FLOOR, thr))),
+      '',
+      `Cosine only, threshold ${fmt(cosThrRate, 4)} (the smallest with dev false-hit rate <= ${DEFAULT_RATE}):`,
+      '',
+      header,
+      ...TEST_FILES.map((s) => metricsRow(s, pairMetrics(asCos(testRows[s] as Row[]), FLOOR, cosThrRate))),
+      '',
+      `Cosine only, threshold ${fmt(cosThrF1, 4)} (best F1 on dev):`,
+      '',
+      header,
+      ...TEST_FILES.map((s) => metricsRow(s, pairMetrics(asCos(testRows[s] as Row[]), FLOOR, cosThrF1))),
+      '',
+      'Verifier at every operating point (test false-hit rate / recall / precision):',
+      '',
+      `| rate | ${TEST_FILES.join(' | ')} |`,
+      `|---|${TEST_FILES.map(() => '---').join('|')}|`,
+      ...chosen.points.map((p) => `| ${p.maxFalseHitRate} | ${TEST_FILES.map((s) => {
+        const m = pairMetrics(testRows[s] as Row[], FLOOR, p.threshold);
+        return `${fmt(m.falseHitRate)} / ${fmt(m.recall)} / ${fmt(m.precision)}`;
+      }).join(' | ')} |`),
+      '',
+      `Test ROC AUC over pairs with cosine >= ${FLOOR} (verifier / cosine): ${TEST_FILES.map((s) => {
+        const rows = (testRows[s] as Row[]).filter((r) => r.cos >= FLOOR);
+        return `${s} ${fmt(rocAuc(rows))} / ${fmt(rocAuc(rows, (r) => r.cos))}`;
+      }).join('; ')}.`,
+      '',
+    );
+  }
+  cache.close();
+  await embedder.close();
+  writeFileSync(join(outDir, 'report.md'), lines.join('\n'));
+  log(`wrote ${join(outDir, 'report.md')}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
