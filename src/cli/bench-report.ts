@@ -16,8 +16,8 @@ export interface BenchReport {
   machine: Machine;
   settings: {
     model: string;
-    threads: number;
-    threshold: number;
+    threads: string;
+    threshold: string;
     candidates: number;
     index: { m: number; efConstruction: number; ef: number };
   };
@@ -37,8 +37,8 @@ function machineLines(r: BenchReport): string[] {
   const s = r.settings;
   return [
     `- CPU: ${m.cpu} x ${m.cpus}; RAM ${m.totalMemGiB.toFixed(1)} GiB; ${m.platform}; Node ${m.node}`,
-    `- Embedder: ${s.model}, ${s.threads} onnxruntime thread(s)`,
-    `- Cache: threshold ${s.threshold}, ${s.candidates} candidates; HNSW M=${s.index.m}, efConstruction=${s.index.efConstruction}, ef=${s.index.ef}`,
+    `- Embedder: ${s.model}, ${s.threads} onnxruntime thread(s), no memo`,
+    `- Cache: decision ${s.threshold}, ${s.candidates} candidates; HNSW M=${s.index.m}, efConstruction=${s.index.efConstruction}, ef=${s.index.ef}`,
     `- Entries: ${r.prompts.entries} (prompts: ${r.prompts.source}); ${r.prompts.lookupsPerKind} lookups per kind and path`,
   ];
 }

@@ -145,8 +145,8 @@ async function measure(service: Service, config: Config, args: Args): Promise<Om
 function settings(config: Config, service: Service): BenchReport['settings'] {
   return {
     model: service.embedder.modelId,
-    threads: config.embedder.threads,
-    threshold: config.cache.threshold,
+    threads: `${config.embedder.workers} worker(s) x ${config.embedder.workers > 0 ? Math.max(1, Math.floor(config.embedder.threads / config.embedder.workers)) : config.embedder.threads}`,
+    threshold: config.cache.decision === 'verifier' ? `verifier at max_false_hit_rate ${config.cache.max_false_hit_rate} (cosine floor ${config.cache.candidate_floor})` : `cosine ${config.cache.threshold}`,
     candidates: config.cache.candidates,
     index: { m: config.index.m, efConstruction: config.index.ef_construction, ef: config.index.ef },
   };
@@ -158,7 +158,8 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dejavu-bench-'));
   try {
     // Default config; only the models dir is made absolute so the bench also runs from another cwd.
-    const config = parseConfig({ data_dir: dataDir, log_level: 'silent', embedder: { models_dir: join(REPO, 'models') } });
+    // The memo is off so every lookup pays for its embedding, as a first-seen prompt would.
+    const config = parseConfig({ data_dir: dataDir, log_level: 'silent', embedder: { models_dir: join(REPO, 'models'), memo_size: 0 } });
     log('loading the model');
     const service = await openService(config);
     let report: BenchReport;
