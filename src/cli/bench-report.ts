@@ -2,6 +2,7 @@ import { BYPASS_TEMPERATURE, type ChatBenchResult, type ChatSeries, type SeriesN
 import type { EmbedResult, Kind, KindResult } from './bench-measure.js';
 import type { PromptSource } from './bench-prompts.js';
 import type { Summary } from './bench-stats.js';
+import type { TargetName, ThroughputResult } from './bench-throughput.js';
 
 export interface Machine {
   cpu: string;
@@ -25,6 +26,7 @@ export interface BenchReport {
   store: { entries: number; seconds: number; perSecond: number; meanMs: number };
   embedder: EmbedResult;
   lookup: { inProcess: Record<Kind, KindResult>; http: Record<Kind, KindResult> };
+  throughput: ThroughputResult;
   chat: ChatBenchResult;
   totalSeconds: number;
 }
@@ -123,6 +125,34 @@ function chatSection(c: ChatBenchResult): string[] {
   ];
 }
 
+const TARGET_LABEL: Record<TargetName, string> = { exact: 'exact hit (REST lookup)', semantic: 'semantic hit (REST lookup)', bare: 'bare Fastify route (ceiling)' };
+
+function throughputSection(t: ThroughputResult, embedsPerSecond: number): string[] {
+  const rows = t.runs.map((r) => {
+    const seen = Object.entries(r.statuses).map(([k, v]) => `${k} ${v}`).join(', ');
+    const cells = [TARGET_LABEL[r.target], String(r.concurrency), r.perSecond.toFixed(0), `${r.matched}/${r.requests}`, seen, ms(r.latencyMs.p50), ms(r.latencyMs.p99), ms(r.eventLoopDelayP99Ms)];
+    return `| ${cells.join(' | ')} |`;
+  });
+  const rate = (name: TargetName): string => (t.runs.find((r) => r.target === name && r.concurrency === 32)?.perSecond ?? Number.NaN).toFixed(0);
+  return [
+    '## Throughput under concurrency (HTTP)',
+    '',
+    `Closed loop: for concurrency c, an undici Pool with c connections (pipelining 1) and c loops sending`,
+    `requests back to back; ${t.warmupMs} ms warm-up, then ${(t.durationMs / 1000).toFixed(1)} s measured (requests completed inside the window).`,
+    `Semantic hits rotate through ${t.semanticProbes.used} of ${t.semanticProbes.checked} paraphrase probes that semantic-hit in a check pass; exact hits`,
+    'rotate through the stored prompts of the HTTP section. Client, dejavu and the bare route share one Node process,',
+    `so the event-loop delay (monitorEventLoopDelay, ${t.loopResolutionMs} ms resolution, main thread) includes the client's work.`,
+    '',
+    '| target | concurrency | req/s | expected status | statuses seen | p50 ms | p99 ms | event-loop delay p99 ms |',
+    '|---|---:|---:|---:|---|---:|---:|---:|',
+    ...rows,
+    '',
+    `- Semantic hits at c=32 vs the raw embedder (sequential, measured above): ${rate('semantic')} req/s / ${embedsPerSecond.toFixed(1)} embeds/s = x${t.ratios.semanticVsEmbedder.toFixed(2)}`,
+    `- Exact hits at c=32 vs the bare route at c=32: ${rate('exact')} / ${rate('bare')} req/s = x${t.ratios.exactVsBare.toFixed(2)}`,
+    `- Throughput section run time: ${t.seconds.toFixed(1)} s`,
+  ];
+}
+
 /** Human-readable report. Latencies are sequential (one request in flight), in ms. */
 export function markdown(r: BenchReport): string {
   const { store, embedder } = r;
@@ -145,6 +175,8 @@ export function markdown(r: BenchReport): string {
     'Percentiles are over the lookups that had the expected status ("expected status" column);',
     'HTTP times are client-side round trips over one keep-alive connection to 127.0.0.1;',
     '"other entry" counts hits that returned a different stored prompt than the one probed.',
+    '',
+    ...throughputSection(r.throughput, embedder.perSecond),
     '',
     ...chatSection(r.chat),
     '',

@@ -1,7 +1,7 @@
 // Benchmark: stores N entries into a real service in a temp dir, then measures embedder latency
 // and lookup latency (exact hit / semantic hit / miss) in-process and over HTTP.
 //   npm run bench [-- --entries 10000] [--lookups 400] [--chat-requests 300] [--qqp path/to/qqp_train.tsv] [--json]
-// Then the chat sidecar section: /v1/chat/completions through dejavu vs the fake OpenAI server direct.
+// Then throughput under concurrency 1/8/32 over HTTP (bench-throughput.ts), then the chat sidecar section: /v1/chat/completions through dejavu vs the fake OpenAI server direct.
 // Stored prompts are real Quora questions when the QQP file exists, else synthetic templates.
 // Prints Markdown (or JSON with --json) on stdout; progress goes to stderr.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +15,8 @@ import { parseConfig, type Config } from '../config.js';
 import { Ready } from '../ready.js';
 import { openService, type Service } from '../service.js';
 import { benchChat } from './bench-chat.js';
-import { lookupHttp, lookupInProcess, measureEmbedder, storeAll, type Kind, type KindResult, type Probe } from './bench-measure.js';
+import { benchThroughput, type ThroughputResult } from './bench-throughput.js';
+import { lookupHttp, lookupInProcess, measureEmbedder, storeAll, type EmbedResult, type Kind, type KindResult, type Probe } from './bench-measure.js';
 import { missPrompts, paraphrase, sample, storedPrompts } from './bench-prompts.js';
 import { markdown, type BenchReport, type Machine } from './bench-report.js';
 
@@ -105,13 +106,26 @@ async function runKinds(
   return out;
 }
 
-async function httpLookups(service: Service, config: Config, probes: Record<Kind, Probe[]>, n: number): Promise<Record<Kind, KindResult>> {
+/** HTTP lookups (sequential, per kind), then the throughput section against the same app. */
+async function httpLookups(
+  service: Service,
+  config: Config,
+  probes: Record<Kind, Probe[]>,
+  n: number,
+  embedder: EmbedResult,
+): Promise<{ http: Record<Kind, KindResult>; throughput: ThroughputResult }> {
   const app = buildApp({ config, cache: Ready.of(service.cache) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
-  const client = new Client(`http://127.0.0.1:${port}`);
+  const origin = `http://127.0.0.1:${port}`;
+  const client = new Client(origin);
   try {
-    return await runKinds(probes, n + WARMUP, n, WARMUP, (kind, slice) => lookupHttp(client, kind, slice));
+    const http = await runKinds(probes, n + WARMUP, n, WARMUP, (kind, slice) => lookupHttp(client, kind, slice));
+    log('throughput under concurrency (HTTP)');
+    // The timed HTTP slices: the probes the sequential HTTP section just measured.
+    const slice = (kind: Kind): Probe[] => probes[kind].slice(n + 2 * WARMUP, 2 * n + 2 * WARMUP);
+    const throughput = await benchThroughput({ origin, exact: slice('exact'), semantic: slice('semantic'), embedsPerSecond: embedder.perSecond, log });
+    return { http, throughput };
   } finally {
     await client.close();
     await app.close();
@@ -130,7 +144,7 @@ async function measure(service: Service, config: Config, args: Args): Promise<Om
   log('in-process lookups');
   const inProcess = await runKinds(probes, 0, args.lookups, WARMUP, (kind, slice) => lookupInProcess(service.cache, kind, slice, threshold));
   log('HTTP lookups');
-  const http = await httpLookups(service, config, probes, args.lookups);
+  const { http, throughput } = await httpLookups(service, config, probes, args.lookups, embedder);
   const entries = service.cache.stats().entries; // before the chat section stores its answers
   const chat = await benchChat(service, config, { repo: REPO, prompts: prompts.stored, requests: args.chatRequests, warmup: WARMUP, log });
   return {
@@ -138,6 +152,7 @@ async function measure(service: Service, config: Config, args: Args): Promise<Om
     store: { entries: prompts.stored.length, seconds: storeSec, perSecond: prompts.stored.length / storeSec, meanMs: storeMs / prompts.stored.length },
     embedder,
     lookup: { inProcess, http },
+    throughput,
     chat,
   };
 }
