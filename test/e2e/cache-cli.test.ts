@@ -1,27 +1,12 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MODELS_DIR, REPO, tempDir } from '../helpers.js';
+import { MODELS_DIR, REPO, runNpmScript, tempDir, type ScriptRun } from '../helpers.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = ScriptRun;
 
 /** Runs `npm run cache -- ...args` the way a user would. */
-function npmCache(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('npm', ['run', 'cache', '--', ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.once('error', reject);
-    proc.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const npmCache = (args: string[], env: Record<string, string>): Promise<Run> => runNpmScript('cache', args, env);
 
 describe('npm run cache (child process)', () => {
   let tmp: { dir: string; cleanup: () => void };

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import type { Embedder } from '../../src/core/ports.js';
 import { runEval, type EvalReport } from '../../src/cli/eval-run.js';
-import { MODELS_DIR, REPO, realEmbedder, tempDir, testConfig } from '../helpers.js';
+import { MODELS_DIR, REPO, realEmbedder, runNpmScript, tempDir, testConfig } from '../helpers.js';
 
 // Cosine similarities with the shipped model: paraphrases 0.95-1.0, unrelated < 0.2, the
 // direction swap 0.99 (a false hit for any cosine threshold), the "dup" rows near-identical.
@@ -125,19 +124,7 @@ describe('eval (labelled pairs through the real cache)', () => {
   it('npm run eval -- --pairs FILE --json exits 0 with a JSON report (child process)', async () => {
     const configFile = join(tmp.dir, 'config.json');
     writeFileSync(configFile, JSON.stringify({ embedder: { models_dir: MODELS_DIR, model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 1 } }));
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const proc = spawn('npm', ['run', 'eval', '--', '--pairs', pairs, '--json', '--limit', '6'], {
-        cwd: REPO,
-        env: { ...process.env, DEJAVU_CONFIG: configFile },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      proc.once('error', reject);
-      proc.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const run = await runNpmScript('eval', ['--pairs', pairs, '--json', '--limit', '6'], { DEJAVU_CONFIG: configFile });
     expect(run.code, run.stderr).toBe(0);
     // Plain `npm run` prints its banner on stdout first.
     const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as EvalReport;
