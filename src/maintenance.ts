@@ -46,6 +46,7 @@ export function sweep(p: SweepParts): SweepReport {
   const expired = deleteAll(p.cache, () => expiredLabels(p.store.db, now, BATCH));
   let evicted = 0;
   if (p.maxEntries > 0) {
+    p.cache.flushHits(); // LRU order reads last_hit_at from SQLite; hits are batched in memory
     evicted = deleteAll(p.cache, () => {
       const excess = p.store.count() - p.maxEntries;
       return excess > 0 ? leastRecentlyUsedLabels(p.store.db, Math.min(excess, BATCH)) : [];

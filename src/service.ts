@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { systemClock, type Clock, type Embedder, type Verifier } from './core/ports.js';
 import { SemanticCache } from './core/semantic-cache.js';
+import { DEFAULT_HIT_BATCH } from './core/hit-batch.js';
 import { embedderFromConfig } from './embedding/from-config.js';
 import { ShardedHnswIndex } from './index/hnsw-index.js';
 import { loadIndex, saveIndex, type IndexLoadReport } from './index/persistence.js';
@@ -108,9 +109,12 @@ export class Service {
     this.timers.push(timer);
   }
 
-  /** Periodic index saves and sweeps, as configured. */
+  /** Periodic index saves, sweeps (as configured) and hit-statistics flushes. */
   startTimers(): void {
     const { config, log } = this.parts;
+    // Hits are batched in memory (core/hit-batch.ts); this bounds how stale SQLite's hit_count /
+    // last_hit_at (admin listing) get while no lookups arrive. A SIGKILL loses at most this much.
+    this.every(DEFAULT_HIT_BATCH.maxAgeMs / 1000, 'hit statistics flush', () => this.cache.flushHits());
     this.every(config.index.save_interval_seconds, 'index save', () => this.saveIndex());
     this.every(config.cache.sweep_interval_seconds, 'sweep', () => {
       const r = this.sweep();
@@ -118,12 +122,17 @@ export class Service {
     });
   }
 
-  /** Saves the index and closes the database; idempotent. */
+  /** Writes the batched hit statistics, saves the index and closes the database; idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     try {
+      try {
+        this.cache.flushHits();
+      } catch (err) {
+        this.parts.log?.error({ err }, 'hit statistics flush failed at close');
+      }
       this.saveIndex();
     } finally {
       this.store.close();

@@ -3,6 +3,7 @@ import { requestKey } from '../core/request-key.js';
 import type { SemanticCache } from '../core/semantic-cache.js';
 import type { LookupStatus } from '../core/types.js';
 import type { Embedder } from '../core/ports.js';
+import { missPrompts, paraphrase, sample } from './bench-prompts.js';
 import { summarize, timed, type Summary } from './bench-stats.js';
 
 /** Every benchmark entry lives in this namespace / model partition. */
@@ -10,6 +11,9 @@ export const NAMESPACE = 'bench';
 export const MODEL = 'bench-llm';
 
 export type Kind = 'exact' | 'semantic' | 'miss';
+export const KINDS: Kind[] = ['exact', 'semantic', 'miss'];
+/** Untimed calls before each timed series (JIT, onnxruntime arenas, SQLite page cache). */
+export const WARMUP = 20;
 export const EXPECTED: Record<Kind, LookupStatus> = { exact: 'hit', semantic: 'semantic-hit', miss: 'miss' };
 
 /** One lookup to send; `source` is the stored prompt it should find (absent for misses). */
@@ -118,4 +122,31 @@ export async function lookupHttp(client: Client, kind: Kind, probes: readonly Pr
     obs.push({ status: value.status, ms, entryPrompt: value.entry?.prompt ?? null, tookMs: value.took_ms });
   }
   return tally(kind, probes, obs);
+}
+
+/** Probes per kind: `n` for in-process, `n` more for HTTP, `warm` untimed ones for each path. */
+export function buildProbes(stored: readonly string[], n: number, warm: number): Record<Kind, Probe[]> {
+  const total = 2 * n + 2 * warm;
+  return {
+    exact: sample(stored, total, 11).map((p) => ({ prompt: p, source: p })),
+    semantic: sample(stored, total, 12).map((p, i) => ({ prompt: paraphrase(p, i), source: p })),
+    miss: missPrompts(total).map((p) => ({ prompt: p })),
+  };
+}
+
+/** Runs each kind: `warm` untimed lookups, then the next `n` probes timed. Offset selects the slice. */
+export async function runKinds(
+  probes: Record<Kind, Probe[]>,
+  offset: number,
+  n: number,
+  warm: number,
+  run: (kind: Kind, slice: Probe[]) => Promise<KindResult>,
+): Promise<Record<Kind, KindResult>> {
+  const out = {} as Record<Kind, KindResult>;
+  for (const kind of KINDS) {
+    const all = probes[kind];
+    await run(kind, all.slice(offset, offset + warm));
+    out[kind] = await run(kind, all.slice(offset + warm, offset + warm + n));
+  }
+  return out;
 }

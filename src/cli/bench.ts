@@ -1,10 +1,13 @@
 // Benchmark: stores N entries into a real service in a temp dir, then measures embedder latency
 // and lookup latency (exact hit / semantic hit / miss) in-process and over HTTP.
-//   npm run bench [-- --entries 10000] [--lookups 400] [--chat-requests 300] [--qqp path/to/qqp_train.tsv] [--json]
+//   npm run bench [-- --entries 10000] [--lookups 400] [--chat-requests 300] [--qqp path/to/qqp_train.tsv]
+//                 [--scale 100000] [--synthetic 1000000] [--quick] [--fresh] [--json] [--out BENCHMARKS.md]
 // Then throughput under concurrency 1/8/32 over HTTP (bench-throughput.ts), then the chat sidecar section: /v1/chat/completions through dejavu vs the fake OpenAI server direct.
+// Then the scale sections (bench-scale.ts, bench-startup.ts): HNSW index at --scale real embeddings and --synthetic
+// synthetic vectors (--quick skips the synthetic one), the cache and service startup at --scale entries.
 // Stored prompts are real Quora questions when the QQP file exists, else synthetic templates.
-// Prints Markdown (or JSON with --json) on stdout; progress goes to stderr.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Prints Markdown (or JSON with --json) on stdout, or writes it to --out; progress goes to stderr.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { arch, cpus, platform, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,24 +19,25 @@ import { Ready } from '../ready.js';
 import { openService, type Service } from '../service.js';
 import { benchChat } from './bench-chat.js';
 import { benchThroughput, type ThroughputResult } from './bench-throughput.js';
-import { lookupHttp, lookupInProcess, measureEmbedder, storeAll, type EmbedResult, type Kind, type KindResult, type Probe } from './bench-measure.js';
-import { missPrompts, paraphrase, sample, storedPrompts } from './bench-prompts.js';
+import { buildProbes, lookupHttp, lookupInProcess, measureEmbedder, runKinds, storeAll, WARMUP, type EmbedResult, type Kind, type KindResult, type Probe } from './bench-measure.js';
+import { storedPrompts } from './bench-prompts.js';
 import { markdown, type BenchReport, type Machine } from './bench-report.js';
+import { benchScaleSections, type ScaleArgs } from './bench-scale.js';
 
 /** Repo root: this file runs as dist/cli/bench.js (or src/cli/bench.ts under tsx). */
 const REPO = resolve(import.meta.dirname, '..', '..');
-const QQP = resolve(REPO, '..', 'shared', 'data', 'pairs', 'qqp_train.tsv');
-/** Raw embedder calls timed, and untimed calls before them (JIT, onnxruntime arenas). */
+const PAIRS = resolve(REPO, '..', 'shared', 'data', 'pairs');
+const QQP = join(PAIRS, 'qqp_train.tsv');
+/** Raw embedder calls timed. */
 const EMBED_CALLS = 300;
-const WARMUP = 20;
-const KINDS: Kind[] = ['exact', 'semantic', 'miss'];
 
-interface Args {
+interface Args extends ScaleArgs {
   entries: number;
   lookups: number;
   chatRequests: number;
   qqp: string;
   json: boolean;
+  out: string | null;
 }
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -44,7 +48,7 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 }
 
 function parseCli(argv: string[]): Args {
-  const { values } = parseArgs({
+  const { values: v } = parseArgs({
     args: argv,
     options: {
       entries: { type: 'string' },
@@ -52,15 +56,29 @@ function parseCli(argv: string[]): Args {
       'chat-requests': { type: 'string' },
       qqp: { type: 'string', default: QQP },
       json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      scale: { type: 'string' },
+      synthetic: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
     },
     strict: true,
   });
+  const qqp = resolve(v.qqp);
   return {
-    entries: positiveInt('entries', values.entries, 10_000),
-    lookups: positiveInt('lookups', values.lookups, 400),
-    chatRequests: positiveInt('chat-requests', values['chat-requests'], 300),
-    qqp: resolve(values.qqp),
-    json: values.json,
+    entries: positiveInt('entries', v.entries, 10_000),
+    lookups: positiveInt('lookups', v.lookups, 400),
+    chatRequests: positiveInt('chat-requests', v['chat-requests'], 300),
+    qqp,
+    json: v.json,
+    out: v.out === undefined ? null : resolve(v.out),
+    // The scale set reads the QQP test file next to the train file as well (more distinct questions).
+    qqpFiles: [qqp, join(resolve(qqp, '..'), 'qqp_test.tsv')],
+    scale: positiveInt('scale', v.scale, 100_000),
+    synthetic: v.quick ? 0 : positiveInt('synthetic', v.synthetic, 1_000_000),
+    fresh: v.fresh,
+    cacheDir: join(REPO, 'data', 'bench-cache'),
+    repo: REPO,
   };
 }
 
@@ -76,34 +94,8 @@ function machine(): Machine {
     node: process.version,
     platform: `${platform()} ${arch()}`,
     totalMemGiB: totalmem() / 2 ** 30,
+    date: new Date().toISOString(),
   };
-}
-
-/** Probes per kind: `n` for in-process, `n` more for HTTP, `warm` untimed ones for each path. */
-function buildProbes(stored: readonly string[], n: number, warm: number): Record<Kind, Probe[]> {
-  const total = 2 * n + 2 * warm;
-  return {
-    exact: sample(stored, total, 11).map((p) => ({ prompt: p, source: p })),
-    semantic: sample(stored, total, 12).map((p, i) => ({ prompt: paraphrase(p, i), source: p })),
-    miss: missPrompts(total).map((p) => ({ prompt: p })),
-  };
-}
-
-/** Runs each kind: `warm` untimed lookups, then the next `n` probes timed. Offset selects the slice. */
-async function runKinds(
-  probes: Record<Kind, Probe[]>,
-  offset: number,
-  n: number,
-  warm: number,
-  run: (kind: Kind, slice: Probe[]) => Promise<KindResult>,
-): Promise<Record<Kind, KindResult>> {
-  const out = {} as Record<Kind, KindResult>;
-  for (const kind of KINDS) {
-    const all = probes[kind];
-    await run(kind, all.slice(offset, offset + warm));
-    out[kind] = await run(kind, all.slice(offset + warm, offset + warm + n));
-  }
-  return out;
 }
 
 /** HTTP lookups (sequential, per kind), then the throughput section against the same app. */
@@ -132,11 +124,12 @@ async function httpLookups(
   }
 }
 
-async function measure(service: Service, config: Config, args: Args): Promise<Omit<BenchReport, 'totalSeconds' | 'machine' | 'settings'>> {
+async function measure(service: Service, config: Config, args: Args, lap: (name: string) => void): Promise<Measured> {
   const prompts = storedPrompts(args.entries, args.qqp);
   log(`storing ${args.entries} entries (prompts: ${prompts.source})`);
   const storeMs = await storeAll(service.cache, prompts.stored, (done, rate) => log(`  ${done} stored (${rate.toFixed(0)} entries/s over the last 1000)`));
   const storeSec = storeMs / 1000;
+  lap(`store ${args.entries} entries through the cache`);
   log('timing the raw embedder');
   const embedder = await measureEmbedder(service.embedder, prompts.stored, EMBED_CALLS, WARMUP);
   const probes = buildProbes(prompts.stored, args.lookups, WARMUP);
@@ -145,8 +138,10 @@ async function measure(service: Service, config: Config, args: Args): Promise<Om
   const inProcess = await runKinds(probes, 0, args.lookups, WARMUP, (kind, slice) => lookupInProcess(service.cache, kind, slice, threshold));
   log('HTTP lookups');
   const { http, throughput } = await httpLookups(service, config, probes, args.lookups, embedder);
+  lap('raw embedder, lookups, throughput');
   const entries = service.cache.stats().entries; // before the chat section stores its answers
   const chat = await benchChat(service, config, { repo: REPO, prompts: prompts.stored, requests: args.chatRequests, warmup: WARMUP, log });
+  lap('chat sidecar');
   return {
     prompts: { source: prompts.source, entries, lookupsPerKind: args.lookups },
     store: { entries: prompts.stored.length, seconds: storeSec, perSecond: prompts.stored.length / storeSec, meanMs: storeMs / prompts.stored.length },
@@ -167,27 +162,47 @@ function settings(config: Config, service: Service): BenchReport['settings'] {
   };
 }
 
+type Measured = Omit<BenchReport, 'totalSeconds' | 'machine' | 'settings' | 'sections' | 'scale'>;
+
+/** Default config; only the models dir is made absolute so the bench also runs from another cwd.
+ * The memo is off so every lookup pays for its embedding, as a first-seen prompt would. */
+function benchConfig(dataDir: string): Config {
+  return parseConfig({ data_dir: dataDir, log_level: 'silent', embedder: { models_dir: join(REPO, 'models'), memo_size: 0 } });
+}
+
 async function main(): Promise<void> {
   const args = parseCli(process.argv.slice(2));
   const t0 = performance.now();
+  const sections: BenchReport['sections'] = [];
+  let tLap = t0;
+  const lap = (name: string): void => {
+    const now = performance.now();
+    sections.push({ name, seconds: (now - tLap) / 1000 });
+    tLap = now;
+  };
   const dataDir = mkdtempSync(join(tmpdir(), 'dejavu-bench-'));
+  let report: BenchReport;
   try {
-    // Default config; only the models dir is made absolute so the bench also runs from another cwd.
-    // The memo is off so every lookup pays for its embedding, as a first-seen prompt would.
-    const config = parseConfig({ data_dir: dataDir, log_level: 'silent', embedder: { models_dir: join(REPO, 'models'), memo_size: 0 } });
+    const config = benchConfig(dataDir);
     log('loading the model');
     const service = await openService(config);
-    let report: BenchReport;
     try {
-      const measured = await measure(service, config, args);
-      report = { machine: machine(), settings: settings(config, service), ...measured, totalSeconds: 0 };
+      lap('load the model');
+      const measured = await measure(service, config, args, lap);
+      report = { machine: machine(), settings: settings(config, service), ...measured, sections, scale: null, totalSeconds: 0 };
     } finally {
       await service.close();
     }
-    report.totalSeconds = (performance.now() - t0) / 1000;
-    process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : markdown(report));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+  report.scale = await benchScaleSections(args, benchConfig, lap, log);
+  report.totalSeconds = (performance.now() - t0) / 1000;
+  const text = args.json ? `${JSON.stringify(report, null, 2)}\n` : markdown(report);
+  if (args.out === null) process.stdout.write(text);
+  else {
+    writeFileSync(args.out, text);
+    log(`report written to ${args.out}`);
   }
 }
 

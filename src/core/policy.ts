@@ -17,6 +17,7 @@ function rejectReason(c: Candidate, ctx: PolicyContext): RejectReason | null {
   // An expired or too old entry is never served, whatever the verifier thinks: say so first.
   const stale = freshnessProblem(c.entry, ctx);
   if (stale !== null) return stale;
+  if (ctx.minScore !== undefined && c.veto !== undefined) return c.veto;
   if (ctx.minScore !== undefined && (c.score ?? 0) < ctx.minScore) return 'verifier_rejected';
   return null;
 }

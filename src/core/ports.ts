@@ -20,10 +20,16 @@ export interface Embedder {
 
 /** Scores whether a cached prompt asks the same thing as a new one, from signals the sentence
  * embedding misses (swapped directions, changed numbers, negation, antonyms, other entities). */
+/** Pair rules the verifier applies before its learned score. */
+export type VerifierVeto = 'direction_swap';
+
 export interface Verifier {
   readonly id: string;
   /** Calibrated probability (0..1) that `query` and `candidate` (normalised prompts) ask the same thing. */
   score(query: string, candidate: string, similarity: number): number;
+  /** The score plus a hard veto: a pair rule that rejects at any threshold (e.g. 'direction_swap'
+   * for "convert X to Y" vs "convert Y to X"); vetoed pairs score 0. */
+  assess(query: string, candidate: string, similarity: number): { score: number; veto: VerifierVeto | null };
   /** The score threshold that kept the false-hit rate at or below `maxFalseHitRate` on the
    * development data (shipped with the weights). */
   thresholdFor(maxFalseHitRate: number): number;
@@ -104,12 +110,23 @@ export interface Ledger {
   ledger(): LedgerRow[];
 }
 
+/** Hits of one entry since the last flush of hit statistics. */
+export interface HitCount {
+  label: number;
+  count: number;
+  /** Time of the latest of those hits, ms since epoch. */
+  lastHitAt: number;
+}
+
 export interface EntryStore {
   findExact(namespace: string, partitionKey: string, promptHash: string): StoredEntry | undefined;
   getByLabels(labels: readonly number[]): StoredEntry[];
   getById(id: string): StoredEntry | undefined;
   upsert(entry: NewEntry): UpsertResult;
   recordHit(label: number, at: number): void;
+  /** Adds batched hits (hit_count += count, last_hit_at = lastHitAt) in one transaction; unknown
+   * labels are skipped. All or nothing. */
+  recordHits(hits: readonly HitCount[]): void;
   /** Deletes one entry and returns it, or undefined when unknown. */
   deleteById(id: string): StoredEntry | undefined;
   deleteNamespace(namespace: string): number;

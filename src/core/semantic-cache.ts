@@ -1,3 +1,5 @@
+import { ExactMemo } from './exact-memo.js';
+import { HitBatch, type HitBatchOptions } from './hit-batch.js';
 import { decide, freshnessProblem, type PolicyContext } from './policy.js';
 import type { Clock, Embedder, EntryStore, IndexStats, Ledger, NewEntry, UpsertResult, VectorIndex, Verifier } from './ports.js';
 import { normalizePrompt } from './request-key.js';
@@ -25,6 +27,10 @@ export interface SemanticCacheDeps {
   onEmbed?: (seconds: number) => void;
   /** Hit verifier used by lookups that ask for it (`minScore`). */
   verifier?: Verifier;
+  /** When batched hit statistics are written to the store (default DEFAULT_HIT_BATCH). */
+  hitBatch?: HitBatchOptions;
+  /** Exact-tier entries held in memory (default EXACT_MEMO_ENTRIES; 0 = off). */
+  exactMemoEntries?: number;
 }
 
 /** Lookup / store / invalidate over the ports. No HTTP, no files. */
@@ -33,8 +39,22 @@ export class SemanticCache {
   /** Why semantic lookups are off, by cause ('model': entries embedded by another model;
    * 'verifier': unusable verifier weights); empty = on. */
   private readonly disabled = new Map<'model' | 'verifier', string>();
+  /** hit_count / last_hit_at not yet written to the store (see hit-batch.ts). */
+  private readonly hits: HitBatch;
+  /** Recently found exact-tier rows (see exact-memo.ts); every write below keeps it equal to SQLite. */
+  private readonly memo: ExactMemo;
 
-  constructor(private readonly deps: SemanticCacheDeps) {}
+  constructor(private readonly deps: SemanticCacheDeps) {
+    this.memo = new ExactMemo(deps.exactMemoEntries);
+    this.hits = new HitBatch(
+      (hits) => {
+        this.deps.store.recordHits(hits);
+        for (const h of hits) this.memo.drop(h.label); // their rows' hit counts changed
+      },
+      deps.clock,
+      deps.hitBatch,
+    );
+  }
 
   get index(): VectorIndex {
     return this.deps.index;
@@ -58,6 +78,7 @@ export class SemanticCache {
   /** Replaces the vector index (after a rebuild); the caller makes sure it matches the store. */
   swapIndex(index: VectorIndex): void {
     this.deps.index = index;
+    this.memo.clear(); // a re-embed changed rows (embedder) before this swap
   }
 
   get ledger(): Ledger | undefined {
@@ -78,10 +99,10 @@ export class SemanticCache {
   }
 
   private async resolve(key: RequestKey, options: LookupOptions): Promise<LookupOutcome> {
-    const { store, index, embedder, clock } = this.deps;
+    const { embedder, clock } = this.deps;
     const ctx: PolicyContext = { ...options, now: clock.now() };
     // Exact tier: same normalised text in the same namespace + partition; no embedding needed.
-    const exact = store.findExact(key.namespace, key.partitionKey, key.promptHash);
+    const exact = this.findExact(key);
     if (exact !== undefined && freshnessProblem(exact, ctx) === null) {
       return { status: 'hit', entry: this.markHit(exact, ctx.now), similarity: 1, candidate: null };
     }
@@ -101,6 +122,15 @@ export class SemanticCache {
     return { status: 'miss', entry: null, similarity: null, candidate: decision.best };
   }
 
+  /** The entry stored under the key's normalised prompt, from the memo or SQLite. */
+  private findExact(key: RequestKey): StoredEntry | undefined {
+    const held = this.memo.get(key);
+    if (held !== undefined) return held;
+    const entry = this.deps.store.findExact(key.namespace, key.partitionKey, key.promptHash);
+    if (entry !== undefined) this.memo.set(entry);
+    return entry;
+  }
+
   /** Nearest entries inside the key's shard; in verifier mode those at or above the cosine floor
    * are scored by the verifier. */
   private async candidatesFor(key: RequestKey, options: LookupOptions): Promise<Candidate[]> {
@@ -113,7 +143,8 @@ export class SemanticCache {
       const entry = byLabel.get(n.label);
       if (entry === undefined) return [];
       if (!verify || n.similarity < options.threshold) return [{ entry, similarity: n.similarity }];
-      return [{ entry, similarity: n.similarity, score: verifier.score(key.text, normalizePrompt(entry.prompt), n.similarity) }];
+      const { score, veto } = verifier.assess(key.text, normalizePrompt(entry.prompt), n.similarity);
+      return [veto === null ? { entry, similarity: n.similarity, score } : { entry, similarity: n.similarity, score, veto }];
     });
   }
 
@@ -129,9 +160,17 @@ export class SemanticCache {
     return this.deps.verifier;
   }
 
+  /** Counts a hit in memory (written by flushHits(), see hit-batch.ts); `entry` is as read from the store. */
   private markHit(entry: StoredEntry, now: number): StoredEntry {
-    this.deps.store.recordHit(entry.label, now);
-    return { ...entry, hitCount: entry.hitCount + 1, lastHitAt: now };
+    const pending = this.hits.record(entry.label, now);
+    return { ...entry, hitCount: entry.hitCount + pending.count, lastHitAt: pending.lastHitAt };
+  }
+
+  /** Writes the batched hit statistics to the store in one transaction; returns how many entries
+   * it updated. Call before reading hit_count / last_hit_at straight from SQLite (LRU eviction)
+   * and before closing the store. */
+  flushHits(): number {
+    return this.hits.flush();
   }
 
   /** Stores (or replaces, keeping the id) the answer for the key's normalised prompt. */
@@ -143,6 +182,7 @@ export class SemanticCache {
     const createdAt = clock.now();
     const expiresAt = options.ttlSeconds > 0 ? createdAt + options.ttlSeconds * 1000 : null;
     // SQLite first: once it commits the entry is durable; the index can always be rebuilt from it.
+    this.memo.dropKey(key);
     const { entry } = store.upsert({
       ...key,
       response: options.response,
@@ -176,6 +216,7 @@ export class SemanticCache {
     if (embedding !== null && embedding.length !== embedder.dims) {
       throw new Error(`embedding has ${embedding.length} dimensions, the embedder ${embedder.dims}`);
     }
+    this.memo.dropKey(key);
     const result = store.upsert({
       ...key,
       response: entry.response,
@@ -191,12 +232,14 @@ export class SemanticCache {
   }
 
   get(id: string): StoredEntry | undefined {
-    return this.deps.store.getById(id);
+    const entry = this.deps.store.getById(id);
+    return entry === undefined ? undefined : this.hits.overlay(entry);
   }
 
   delete(id: string): boolean {
     const removed = this.deps.store.deleteById(id);
     if (removed === undefined) return false;
+    this.memo.drop(removed.label);
     this.deps.index.remove(removed, removed.label);
     return true;
   }
@@ -204,12 +247,14 @@ export class SemanticCache {
   /** Deletes entries by internal label (sweeper, LRU cap, admin purges); returns how many. */
   deleteByLabels(labels: readonly number[]): number {
     const removed = this.deps.store.deleteByLabels(labels);
+    for (const l of labels) this.memo.drop(l);
     for (const r of removed) this.deps.index.remove(r, r.label);
     return removed.length;
   }
 
   deleteNamespace(namespace: string): number {
     const deleted = this.deps.store.deleteNamespace(namespace);
+    this.memo.clear();
     this.deps.index.dropNamespace(namespace);
     return deleted;
   }

@@ -39,7 +39,9 @@ export interface RequestKey {
   promptHash: string;
 }
 
-export type RejectReason = 'below_threshold' | 'verifier_rejected' | 'expired' | 'too_old';
+/** Why a candidate was not served: cosine under the threshold, verifier score under its
+ * threshold, a verifier veto (a rule, e.g. a swapped direction), or freshness. */
+export type RejectReason = 'below_threshold' | 'verifier_rejected' | 'direction_swap' | 'expired' | 'too_old';
 
 export interface Candidate {
   entry: StoredEntry;
@@ -47,6 +49,8 @@ export interface Candidate {
   similarity: number;
   /** Hit verifier's probability that both prompts ask the same thing, when it was consulted. */
   score?: number;
+  /** Set when a verifier rule rejected the pair outright (its score is then 0). */
+  veto?: 'direction_swap';
 }
 
 export interface RejectedCandidate extends Candidate {

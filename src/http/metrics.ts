@@ -43,9 +43,17 @@ export class Metrics implements UpstreamObserver {
     });
   }
 
+  /** Labelled children per lookup status, made on first use (so /metrics lists only seen statuses). */
+  private readonly byStatus = new Map<LookupStatus, { count: { inc(): void }; seconds: { observe(v: number): void } }>();
+
   observeLookup(status: LookupStatus, seconds: number, bestSimilarity: number | null): void {
-    this.lookups.inc({ status });
-    this.lookupSeconds.observe({ status }, seconds);
+    let m = this.byStatus.get(status);
+    if (m === undefined) {
+      m = { count: this.lookups.labels(status), seconds: this.lookupSeconds.labels(status) };
+      this.byStatus.set(status, m);
+    }
+    m.count.inc();
+    m.seconds.observe(seconds);
     if (bestSimilarity !== null) this.similarity.observe(bestSimilarity);
   }
 

@@ -24,6 +24,33 @@ function keyOf(body: KeyFields, maxChars: number): RequestKey {
   return key;
 }
 
+/** Keys of recent `{prompt}` lookups. requestKey() (NFKC, two SHA-256) is a pure function of
+ * namespace, model and prompt, and exact hits repeat those; held keys are frozen (shared). */
+class KeyMemo {
+  private readonly keys = new Map<string, RequestKey>();
+  constructor(
+    private readonly maxChars: number,
+    private readonly maxEntries = 2048,
+    private readonly maxPromptChars = 1024,
+  ) {}
+
+  keyOf(body: KeyFields): RequestKey {
+    const { prompt, model, namespace } = body;
+    if (prompt === undefined || body.messages !== undefined || prompt.length > this.maxPromptChars) return keyOf(body, this.maxChars);
+    // Length prefixes keep the concatenation unambiguous (model absent = -1).
+    const id = `${namespace.length}:${model === undefined ? -1 : model.length}:${namespace}${model ?? ''}${prompt}`;
+    let key = this.keys.get(id);
+    if (key !== undefined) {
+      this.keys.delete(id); // most recently used last
+    } else {
+      key = Object.freeze(keyOf(body, this.maxChars));
+      if (this.keys.size >= this.maxEntries) this.keys.delete(this.keys.keys().next().value as string);
+    }
+    this.keys.set(id, key);
+    return key;
+  }
+}
+
 const round6 = (usd: number): number => Math.round(usd * 1e6) / 1e6;
 
 /** Chat-path spend and savings since the store was created, in total and per namespace (USD). */
@@ -52,12 +79,13 @@ export function cacheRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { config, cache, metrics } = deps;
   const maxChars = config.cache.max_prompt_chars;
   const schemas = makeSchemas(maxChars);
+  const lookupKeys = new KeyMemo(maxChars);
 
   app.post('/v1/cache/lookup', async (request) => {
     const t0 = performance.now();
     const body = schemas.lookup.parse(request.body);
     const c = cache.get();
-    const out = await c.lookup(keyOf(body, maxChars), lookupOptions(config, c.verifier, body.threshold, body.max_age_seconds));
+    const out = await c.lookup(lookupKeys.keyOf(body), lookupOptions(config, c.verifier, body.threshold, body.max_age_seconds));
     const tookMs = performance.now() - t0;
     metrics.observeLookup(out.status, tookMs / 1000, out.similarity ?? out.candidate?.similarity ?? null);
     return {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EntryStore, Ledger, LedgerRow, NewEntry, ShardRef, ShardStamp, UpsertResult } from '../core/ports.js';
+import type { EntryStore, HitCount, Ledger, LedgerRow, NewEntry, ShardRef, ShardStamp, UpsertResult } from '../core/ports.js';
 import type { StoredEntry } from '../core/types.js';
 import { migrate } from './migrations.js';
 
@@ -92,6 +92,7 @@ export class SqliteStore implements EntryStore, Ledger {
           expires_at = excluded.expires_at, metadata = excluded.metadata, seq = excluded.seq
         RETURNING ${COLUMNS}`),
       hit: db.prepare(`UPDATE entries SET hit_count = hit_count + 1, last_hit_at = ? WHERE id = ?`),
+      hits: db.prepare(`UPDATE entries SET hit_count = hit_count + ?, last_hit_at = ? WHERE id = ?`),
       deleteByUid: db.prepare(`DELETE FROM entries WHERE uid = ? RETURNING ${COLUMNS}`),
       deleteNamespace: db.prepare(`DELETE FROM entries WHERE namespace = ?`),
       deleteByLabel: db.prepare(`DELETE FROM entries WHERE id = ? RETURNING id, namespace, partition_key`),
@@ -159,6 +160,13 @@ export class SqliteStore implements EntryStore, Ledger {
 
   recordHit(label: number, at: number): void {
     this.stmt.hit.run(at, label);
+  }
+
+  recordHits(hits: readonly HitCount[]): void {
+    if (hits.length === 0) return;
+    this.db.transaction(() => {
+      for (const h of hits) this.stmt.hits.run(h.count, h.lastHitAt, h.label);
+    })();
   }
 
   deleteById(id: string): StoredEntry | undefined {

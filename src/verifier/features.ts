@@ -42,6 +42,7 @@ export const FEATURE_NAMES = [
   'idf_unmatched_max',
   'idf_unmatched_top', // IDF of the rarest unmatched content word
   'idf_matched_share', // IDF mass of matched content words / all content words
+  'direction_swaps', // matched words that exchanged a directional role ("from X to Y" vs "from Y to X"); a hard veto
 ] as const;
 
 /** Document frequencies of content-word stems in the training texts: rare words carry the
@@ -82,6 +83,18 @@ export function countDocumentFrequencies(analyses: Iterable<Analysis>, minDf = 2
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 export const FEATURE_COUNT = FEATURE_NAMES.length;
+
+const DIRECTION_SWAPS = FEATURE_NAMES.indexOf('direction_swaps');
+const ANTONYM_PAIRS = FEATURE_NAMES.indexOf('antonym_pairs');
+
+/** A rule that refuses a pair whatever the model says, or null. A direction swap ("convert X to
+ * Y" / "convert Y to X", "from A to B" / "from B to A") scores 0.99+ on the embedding, and one
+ * wrong answer costs more than the ~0.2 % of true paraphrases the rule also turns away on the
+ * fit data. An antonym on the same pair ("X greater than Y" / "Y smaller than X") restores the
+ * meaning, so it lifts the veto. */
+export function vetoOf(x: ArrayLike<number>): 'direction_swap' | null {
+  return (x[DIRECTION_SWAPS] as number) > 0 && x[ANTONYM_PAIRS] === 0 ? 'direction_swap' : null;
+}
 
 const NEG_PREFIXES = ['un', 'in', 'im', 'il', 'ir', 'dis', 'non', 'de', 'anti', 'mis'];
 const SWAP_PREFIXES: ReadonlyArray<readonly [string, string]> = [
@@ -159,6 +172,19 @@ function jaccard<T>(a: Set<T>, b: Set<T>): number {
   let inter = 0;
   for (const x of a) if (b.has(x)) inter++;
   return inter / (a.size + b.size - inter);
+}
+
+/** Markers that give a word a direction (source, target, comparison side). */
+const DIRECTIONAL = new Set(['from', 'to', 'into', 'onto', 'than', 'toward', 'towards']);
+/** Markers that join words symmetrically ("X and Y", "between X and Y", "X vs Y"): a swap
+ * across them keeps the meaning. */
+const SYMMETRIC = new Set(['and', 'or', 'between', 'vs', 'versus', 'with', 'like', 'as']);
+
+/** Two matched words exchanged roles `r1`/`r2` ('' = no marker): a direction swap when one role
+ * is directional and neither joins symmetrically ("convert X to Y" vs "convert Y to X"). */
+export function isDirectionalSwap(r1: string, r2: string): boolean {
+  if (SYMMETRIC.has(r1) || SYMMETRIC.has(r2)) return false;
+  return DIRECTIONAL.has(r1) || DIRECTIONAL.has(r2);
 }
 
 /** The nearest role marker at most 3 tokens before token i ('' when none). */
@@ -380,6 +406,7 @@ export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexi
   let nextDiff = 0;
   let roleDiff = 0;
   let swaps = 0;
+  let dirSwaps = 0;
   const roleA = pairs.map(([i]) => roleOf(ta, i));
   const roleB = pairs.map(([, j]) => roleOf(tb, j));
   for (let p = 0; p < m; p++) {
@@ -397,6 +424,7 @@ export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexi
         prevA(ip) !== prevA(iq) && prevA(ip) === prevB(jq) && prevA(iq) === prevB(jp) && prevA(ip) !== iq + 1 && prevA(iq) !== ip + 1;
       const rSwap = roleA[p] !== roleA[q] && roleA[p] === roleB[q] && roleA[q] === roleB[p];
       if (ctxSwap || rSwap) swaps++;
+      if (rSwap && isDirectionalSwap(roleA[p] as string, roleA[q] as string)) dirSwaps++;
     }
   }
 
@@ -457,6 +485,7 @@ export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexi
   f[k++] = Math.max(idfUnA, idfUnB);
   f[k++] = idfTop;
   f[k++] = idfAll > 0 ? idfMatched / idfAll : 1;
+  f[k++] = Math.min(dirSwaps, 4);
   return f;
 }
 

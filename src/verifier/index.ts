@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Verifier } from '../core/ports.js';
-import { FEATURE_NAMES, FeatureExtractor, Idf } from './features.js';
+import type { Verifier, VerifierVeto } from '../core/ports.js';
+import { FEATURE_NAMES, FeatureExtractor, Idf, vetoOf } from './features.js';
 import { Lexicon } from './lexicon.js';
 import { calibrated, compileModel, thresholdForRate, validateWeights, type CompiledModel, type WeightsJson } from './model.js';
 
 export { FEATURE_NAMES } from './features.js';
+
 export type { WeightsJson, OperatingPoint } from './model.js';
 
 /** A loaded hit verifier: features of the pair -> model margin -> calibrated probability. */
@@ -30,8 +31,15 @@ export class HitVerifier implements Verifier {
   }
 
   score(query: string, candidate: string, similarity: number): number {
+    return this.assess(query, candidate, similarity).score;
+  }
+
+  /** Vetoed pairs (see vetoOf) score 0 whatever the model says. */
+  assess(query: string, candidate: string, similarity: number): { score: number; veto: VerifierVeto | null } {
     const x = this.fx.features(query, candidate, similarity);
-    return calibrated(this.weights, this.model.margin(x));
+    const veto = vetoOf(x);
+    if (veto !== null) return { score: 0, veto };
+    return { score: calibrated(this.weights, this.model.margin(x)), veto: null };
   }
 
   thresholdFor(maxFalseHitRate: number): number {

@@ -17,10 +17,10 @@ export interface PairMetrics {
   precision: number;
   /** TP / all label-1 pairs (pairs below the floor count as misses). */
   recall: number;
-  /** FP / label-0 pairs with cosine >= floor. */
+  /** FP / all label-0 pairs (as `npm run eval` reports it). */
   falseHitRate: number;
-  /** FP / all label-0 pairs. */
-  falseHitRateAll: number;
+  /** FP / label-0 pairs with cosine >= floor (the pairs the verifier actually sees). */
+  falseHitRateAboveFloor: number;
 }
 
 /** Hits = cosine >= floor and score >= threshold. */
@@ -50,18 +50,19 @@ export function pairMetrics(rows: readonly Scored[], floor: number, threshold: n
     fp,
     precision: tp + fp > 0 ? tp / (tp + fp) : 1,
     recall: pos > 0 ? tp / pos : 0,
-    falseHitRate: negFloor > 0 ? fp / negFloor : 0,
-    falseHitRateAll: neg > 0 ? fp / neg : 0,
+    falseHitRate: neg > 0 ? fp / neg : 0,
+    falseHitRateAboveFloor: negFloor > 0 ? fp / negFloor : 0,
   };
 }
 
 /** Smallest threshold whose false-hit rate (label-0 pairs with cosine >= floor scoring >= t,
- * over label-0 pairs with cosine >= floor) is <= rate. Placed halfway between the highest
- * negative score that must be rejected and the next higher score seen. */
+ * over all label-0 pairs: the definition `npm run eval` reports) is <= rate. Placed halfway
+ * between the highest negative score that must be rejected and the next higher score seen. */
 export function thresholdAtRate(rows: readonly Scored[], floor: number, rate: number): number {
   const cand = rows.filter((r) => r.cos >= floor);
   const negs = cand.filter((r) => r.label === 0).map((r) => r.score).sort((a, b) => b - a);
-  const allowed = Math.floor(rate * negs.length + 1e-9);
+  const allNegs = rows.filter((r) => r.label === 0).length;
+  const allowed = Math.floor(rate * allNegs + 1e-9);
   if (allowed >= negs.length) return 0;
   const reject = negs[allowed] as number;
   let next = Number.POSITIVE_INFINITY;

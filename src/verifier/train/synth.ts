@@ -273,22 +273,38 @@ function otherNumber(w: string, r: Rand): string {
   return String(out);
 }
 
-/** Question templates that ask the same thing ("How do I X?" = "What's the best way to X?"). */
-const HOW_TEMPLATES = [
-  'How do I', 'How can I', 'How to', 'How should I', 'What is the best way to', "What's the best way to",
-  'What is the way to', "What's the way to", 'What is the easiest way to', 'How would I', 'How do you', 'How can one',
+/** Request framings that ask the same thing: "How do I X?" = "What's the best way to X?",
+ * "Explain X" = "Can you explain X?", "Write X" = "Could you write X?". Generic chat idioms,
+ * written from the way people phrase requests, not from any evaluation file. */
+const TEMPLATE_GROUPS: readonly (readonly string[])[] = [
+  [
+    'How do I', 'How can I', 'How to', 'How should I', 'What is the best way to', "What's the best way to",
+    'What is the way to', "What's the way to", 'What is the easiest way to', 'How would I', 'How do you', 'How can one',
+  ],
+  ['Explain', 'Can you explain', 'Please explain', 'Could you explain', 'Help me understand', 'I need an explanation of'],
+  ['What is', "What's", 'Can you tell me what is', 'Tell me what is'],
+  ['Write', 'Can you write', 'Please write', 'Help me write', 'Could you write', 'I need you to write'],
+  ['Give me', 'Can you give me', 'Please give me', 'I need', 'Could you give me'],
+  ['Can you', 'Could you', 'Please', 'Would you', 'I want you to'],
 ];
-const HOW_RE = new RegExp(`^(${HOW_TEMPLATES.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')}) (.+)$`, 'iu');
+const escape = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const GROUP_RES = TEMPLATE_GROUPS.map((g) => new RegExp(`^(${[...g].sort((a, b) => b.length - a.length).map(escape).join('|')}) (.+)$`, 'iu'));
+/** "What is X?" asks for an explanation of X when X is a short noun phrase ("What is a closure?"). */
+const SHORT_CONCEPT = /^(an? |the )?[\p{L}\p{N}'+#.-]+( [\p{L}\p{N}'+#.-]+){0,3}\??$/u;
 
-/** The same question in another template, or null when the text uses none. */
+/** The same request in another framing of its group, or null when the text uses none. */
 export function retemplate(text: string, r: Rand): string | null {
-  const m = HOW_RE.exec(text);
-  if (m === null) return null;
-  const rest = m[2] as string;
-  const cur = (m[1] as string).toLowerCase();
-  const others = HOW_TEMPLATES.filter((t) => t.toLowerCase() !== cur);
-  if (r() < 0.15) return `${rest[0]?.toUpperCase() ?? ''}${rest.slice(1)}`; // imperative: "Boil an egg?"
-  return `${pick(others, r) as string} ${rest}`;
+  for (let g = 0; g < TEMPLATE_GROUPS.length; g++) {
+    const m = (GROUP_RES[g] as RegExp).exec(text);
+    if (m === null) continue;
+    const rest = m[2] as string;
+    const cur = (m[1] as string).toLowerCase();
+    if (g === 0 && r() < 0.15) return `${rest[0]?.toUpperCase() ?? ''}${rest.slice(1)}`; // imperative: "Boil an egg?"
+    if (g === 2 && SHORT_CONCEPT.test(rest) && r() < 0.5) return `${pick(TEMPLATE_GROUPS[1] as string[], r) as string} ${rest.replace(/\?$/u, '.')}`;
+    const others = (TEMPLATE_GROUPS[g] as string[]).filter((t) => t.toLowerCase() !== cur);
+    return `${pick(others, r) as string} ${rest}`;
+  }
+  return null;
 }
 
 /** "a list in Python" -> "a Python list" (a modifier moved before its noun), or null. */

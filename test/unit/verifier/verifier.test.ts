@@ -77,6 +77,26 @@ describe('thresholdFor', () => {
   });
 });
 
+describe('assess', () => {
+  const assess = (a: string, b: string): ReturnType<HitVerifier['assess']> => v.assess(normalizePrompt(a), normalizePrompt(b), 0.99);
+  it.each([
+    ['How do I convert a string to an integer in Go?', 'How do I convert an integer to a string in Go?'],
+    ['Cheap flights from New York to London', 'Cheap flights from London to New York'],
+    ['How do I copy files from my laptop to a server?', 'How do I copy files from a server to my laptop?'],
+  ])('vetoes a swapped direction: %s / %s', (a, b) => {
+    expect(assess(a, b)).toEqual({ score: 0, veto: 'direction_swap' });
+    expect(assess(b, a)).toEqual({ score: 0, veto: 'direction_swap' });
+  });
+
+  it.each([
+    ['What is the difference between TCP and UDP?', 'What is the difference between UDP and TCP?'],
+    ['Is Python better than Java?', 'Is Java worse than Python?'],
+    ['How do I convert a string to an integer in Go?', 'In Go, how do I convert a string to an integer?'],
+  ])('leaves symmetric swaps and kept directions to the model: %s / %s', (a, b) => {
+    expect(assess(a, b).veto).toBeNull();
+  });
+});
+
 describe('score', () => {
   it.each(NEAR_MISSES)('rejects a %s near miss: %s / %s', (_family, a, b, cos) => {
     for (const c of [cos, Math.max(cos, 0.95)]) {
@@ -98,25 +118,5 @@ describe('score', () => {
     expect(s).toBeLessThan(1);
     expect(score(b, a, 0.95)).toBe(s);
     expect(score(a, b, 0.99)).toBeGreaterThanOrEqual(score(a, b, 0.75));
-  });
-
-  it('costs far less than a millisecond per candidate', () => {
-    const pairs = [...NEAR_MISSES.map(([, a, b, c]) => [a, b, c] as const), ...REPHRASINGS];
-    // Unseen texts every call (no analysis cache hit) = the worst case.
-    const n = 2000;
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) {
-      const [a, b, c] = pairs[i % pairs.length]!;
-      v.score(`${a} ${i}`, `${b} x${i}`, c);
-    }
-    const coldUs = Number(process.hrtime.bigint() - t0) / 1000 / n;
-    const t1 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) {
-      const [a, b, c] = pairs[i % pairs.length]!;
-      v.score(a, b, c);
-    }
-    const warmUs = Number(process.hrtime.bigint() - t1) / 1000 / n;
-    console.log(`verifier score(): ${coldUs.toFixed(1)} us/call with new texts, ${warmUs.toFixed(1)} us/call with cached texts`);
-    expect(coldUs).toBeLessThan(1000);
   });
 });

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { arraySource, bruteForceTop1, gaussian, mixtureQueries, mixtureSource, normalizeRows, recallAt1, type MixtureSpec, type Top1 } from '../../src/cli/bench-index.js';
+import { efFor } from '../../src/cli/bench-report.js';
+import type { IndexSetResult } from '../../src/cli/bench-scale.js';
+import { percentile, summarize } from '../../src/cli/bench-stats.js';
+import { seededRandom } from '../../src/util/random.js';
+
+const SPEC: MixtureSpec = { count: 250, dims: 8, centres: 5, sigma: 0.8, seed: 3, chunkSize: 100 };
+
+function norms(v: Float32Array, dims: number): number[] {
+  const out: number[] = [];
+  for (let o = 0; o < v.length; o += dims) out.push(Math.hypot(...v.subarray(o, o + dims)));
+  return out;
+}
+
+describe('synthetic mixture', () => {
+  it('regenerates every chunk identically, with a short last chunk', () => {
+    const a = mixtureSource(SPEC);
+    const b = mixtureSource(SPEC);
+    expect(a.chunk(1)).toEqual(b.chunk(1));
+    expect(a.chunk(0)).not.toEqual(a.chunk(1).slice(0, 100 * 8));
+    expect(a.chunk(2).length).toBe(50 * 8);
+    expect(a.key).toBe(b.key);
+    expect(mixtureSource({ ...SPEC, seed: 4 }).chunk(0)).not.toEqual(a.chunk(0));
+  });
+
+  it('yields unit vectors, queries on their own stream', () => {
+    for (const n of norms(mixtureSource(SPEC).chunk(0), 8)) expect(n).toBeCloseTo(1, 5);
+    const q = mixtureQueries(SPEC, 10);
+    expect(q.length).toBe(80);
+    expect(mixtureQueries(SPEC, 10)).toEqual(q);
+    expect(q).not.toEqual(mixtureSource(SPEC).chunk(0).slice(0, 80));
+  });
+
+  it('draws standard normal deviates', () => {
+    const g = gaussian(seededRandom(1));
+    const xs = Array.from({ length: 20_000 }, g);
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length;
+    expect(Math.abs(mean)).toBeLessThan(0.03);
+    expect(variance).toBeGreaterThan(0.95);
+    expect(variance).toBeLessThan(1.05);
+  });
+});
+
+describe('brute force and recall@1', () => {
+  it('finds the exact nearest neighbour across chunks (labels are positions + 1)', () => {
+    const dims = 3;
+    const vectors = normalizeRows(Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1]), dims);
+    // Chunks of 2 vectors; 5 queries (not a multiple of the kernel's 4).
+    const source = arraySource(vectors, dims, 'test', 2);
+    const queries = normalizeRows(Float32Array.from([1, 0.1, 0, 0, 0.1, 1, 1, 0.9, 0, 0, 1, 0.9, 0, -1, 1]), dims);
+    const top = bruteForceTop1(source, queries);
+    expect(top.map((t) => t.label)).toEqual([1, 3, 4, 5, 3]);
+    expect(top[0]?.similarity).toBeCloseTo(1 / Math.hypot(1, 0.1), 6);
+  });
+
+  it('counts ties within tolerance as hits', () => {
+    const truth: Top1[] = [{ label: 1, similarity: 0.9 }, { label: 2, similarity: 0.8 }, { label: 3, similarity: 0.7 }, { label: 4, similarity: 0.6 }];
+    const found: Top1[] = [{ label: 1, similarity: 0.9 }, { label: 9, similarity: 0.8 - 1e-7 }, { label: 8, similarity: 0.65 }, { label: -1, similarity: -1 }];
+    expect(recallAt1(found, truth)).toBe(0.5);
+    expect(recallAt1([], [])).toBeNaN();
+    expect(() => recallAt1(found.slice(1), truth)).toThrow();
+  });
+});
+
+describe('report helpers', () => {
+  it('picks the smallest ef that reaches the recall target', () => {
+    const s = (ef: number, recallAt1: number) => ({ ef, recallAt1, latencyMs: summarize([ef / 100]) });
+    const set = { graphs: [{ m: 16, efConstruction: 200, searches: [s(8, 0.9), s(32, 0.985), s(64, 0.995), s(128, 1)] }] } as unknown as IndexSetResult;
+    expect(efFor(set, 16, 200, 0.99)).toEqual({ ef: 64, p99: 0.64, recall: 0.995 });
+    expect(efFor(set, 16, 200, 1.01)).toBeNull();
+    expect(efFor(set, 32, 200, 0.9)).toBeNull();
+  });
+
+  it('uses nearest-rank percentiles', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 50)).toBe(50);
+    expect(percentile(sorted, 99)).toBe(99);
+    expect(percentile([], 50)).toBeNaN();
+  });
+});
