@@ -50,7 +50,7 @@ describe('defaults', () => {
       models_dir: './models', model: 'onnx-community/all-MiniLM-L6-v2-ONNX', dtype: 'q4', threads: 2, on_model_change: 'disable',
       workers: 2, queue_limit: 256, memo_size: 10_000,
     });
-    expect(c.index).toEqual({ m: 16, ef_construction: 200, ef: 64, save_interval_seconds: 300, compact_deleted_fraction: 0.3 });
+    expect(c.index).toEqual({ m: 16, ef_construction: 200, ef: 128, save_interval_seconds: 300, compact_deleted_fraction: 0.3 });
     expect(c.providers).toEqual([]);
     expect(c.chat).toEqual({ max_temperature: 1, store_tool_calls: false, coalesce_wait_ms: 120_000, stream_usage: true });
     expect(c.store).toEqual({ synchronous: 'normal' });
