@@ -22,6 +22,8 @@ import { KNOWN_ENTITIES, STOPWORDS } from '../verifier/lists.js';
 import { calibrated, modelMargin, type ModelJson, type OperatingPoint, type WeightsJson } from '../verifier/model.js';
 import { FIT_FILES, TEST_FILES, hashUnit, readPairs, rng, seededSubset, type Pair } from '../verifier/train/data.js';
 import { EmbeddingCache, cosine } from '../verifier/train/embed-cache.js';
+import { Adapter } from '../verifier/adapter.js';
+import { trainAdapter } from '../verifier/train/adapter-train.js';
 import { trainGbdt, trainLogistic, fitPlatt, type Dataset, type GbdtParams } from '../verifier/train/gbdt.js';
 import { bestF1Threshold, logLoss, operatingPoints, pairMetrics, rocAuc, thresholdAtRate, type PairMetrics, type Scored } from '../verifier/train/metrics.js';
 import { Perturber, synthesize } from '../verifier/train/synth.js';
@@ -39,13 +41,15 @@ const RATES = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2];
 const DEFAULT_RATE = 0.01;
 const GBDT: GbdtParams = { trees: 1200, depth: 4, learningRate: 0.05, minChildWeight: 3, lambda: 2, subsample: 0.8, bins: 64, seed: 7 };
 const LOGISTIC_L2 = 1;
+/** Adapter W: 64 x 384, 4 epochs of Adam (measured on dev: QQP AUC above the floor 0.70 -> 0.80). */
+const ADAPTER = { rank: 64, epochs: 4, lr: 0.002, batch: 32 };
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values: args } = parseArgs({
   options: {
     data: { type: 'string', default: resolve(repo, '..', 'shared', 'data', 'pairs') },
     out: { type: 'string', default: join(repo, 'models', 'verifier') },
-    qqp: { type: 'string', default: '20000' },
+    qqp: { type: 'string', default: '60000' },
     cache: { type: 'string' },
     'no-test': { type: 'boolean', default: false },
     trees: { type: 'string' },
@@ -135,13 +139,27 @@ async function main(): Promise<void> {
   const texts = (ps: Pair[]): string[] => ps.flatMap((p) => [p.a, p.b]);
   await cache.fill(embedder, [...texts(fit), ...texts(trainSynth), ...texts(devSynth)], (m) => log(m));
 
-  const toRows = (ps: Pair[]): Row[] =>
+  const vec = (t: string): Float32Array => cache.get(t) as Float32Array;
+  const cosOf = (p: Pair): number => cosine(vec(p.a), vec(p.b));
+
+  // 4b. Adapter: a learned projection of the sentence vectors (feature adapted_cosine). Training
+  // rows get it from an adapter fitted on the other half of the training pairs (out of fold), so
+  // the trees see it as noisy as it will be on unseen pairs; every other row uses the full one.
+  const trainPairs = [...trainReal, ...trainSynth].filter((p) => cosOf(p) >= TRAIN_MIN_COS);
+  // By source pair id, so a rule-made pair falls in the same fold as the pair it was made from.
+  const fold = (p: Pair): number => (hashUnit(`${SEED}:fold`, p.id.split('~')[0] as string) < 0.5 ? 0 : 1);
+  const adapterOn = (ps: Pair[], seed: number): Adapter =>
+    trainAdapter(ps.map((p) => ({ a: vec(p.a), b: vec(p.b), y: p.label })), { ...ADAPTER, seed }, (m) => log(m));
+  const half = [0, 1].map((k) => adapterOn(trainPairs.filter((p) => fold(p) !== k), 100 + k)) as [Adapter, Adapter];
+  const adapter = adapterOn(trainPairs, 102);
+  const toRows = (ps: Pair[], outOfFold = false): Row[] =>
     ps.map((pair) => {
-      const cos = cosine(cache.get(pair.a) as Float32Array, cache.get(pair.b) as Float32Array);
-      return { pair, cos, label: pair.label, x: fx.features(pair.a, pair.b, cos), score: 0, margin: 0 };
+      const cos = cosOf(pair);
+      const ad = (outOfFold ? half[fold(pair)] : adapter) as Adapter;
+      return { pair, cos, label: pair.label, x: fx.features(pair.a, pair.b, cos, ad.cosine(vec(pair.a), vec(pair.b))), score: 0, margin: 0 };
     });
   const tf = Date.now();
-  const trainRows = toRows([...trainReal, ...trainSynth]).filter((r) => r.cos >= TRAIN_MIN_COS);
+  const trainRows = toRows(trainPairs, true);
   const devRows = toRows(devReal);
   const devSynthRows = toRows(devSynth);
   log(`features: ${trainRows.length + devRows.length + devSynthRows.length} pairs in ${((Date.now() - tf) / 1000).toFixed(1)} s; ${trainRows.length} training pairs with cosine >= ${TRAIN_MIN_COS}`);
@@ -200,6 +218,7 @@ async function main(): Promise<void> {
     calibration: { kind: 'platt' as const, ...chosen.platt },
     candidateFloor: FLOOR,
     operatingPoints: chosen.points,
+    adapter: adapter.toJson(),
   };
   const version = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 12);
   const bySource = (rows: Row[], src: string): Row[] => rows.filter((r) => r.pair.source === src);

@@ -20,16 +20,23 @@ export interface Embedder {
 
 /** Scores whether a cached prompt asks the same thing as a new one, from signals the sentence
  * embedding misses (swapped directions, changed numbers, negation, antonyms, other entities). */
+/** The two sentence vectors of a pair (the verifier's adapter compares them through a learned
+ * projection). Without them the verifier falls back to the plain cosine for that feature. */
+export interface PairVectors {
+  query: Float32Array;
+  candidate: Float32Array;
+}
+
 /** Pair rules the verifier applies before its learned score. */
 export type VerifierVeto = 'direction_swap';
 
 export interface Verifier {
   readonly id: string;
   /** Calibrated probability (0..1) that `query` and `candidate` (normalised prompts) ask the same thing. */
-  score(query: string, candidate: string, similarity: number): number;
+  score(query: string, candidate: string, similarity: number, vectors?: PairVectors): number;
   /** The score plus a hard veto: a pair rule that rejects at any threshold (e.g. 'direction_swap'
    * for "convert X to Y" vs "convert Y to X"); vetoed pairs score 0. */
-  assess(query: string, candidate: string, similarity: number): { score: number; veto: VerifierVeto | null };
+  assess(query: string, candidate: string, similarity: number, vectors?: PairVectors): { score: number; veto: VerifierVeto | null };
   /** The score threshold that kept the false-hit rate at or below `maxFalseHitRate` on the
    * development data (shipped with the weights). */
   thresholdFor(maxFalseHitRate: number): number;
@@ -66,6 +73,8 @@ export interface VectorIndex {
   dropNamespace(namespace: string): void;
   /** Up to `k` nearest live vectors inside the shard, closest first. */
   search(shard: ShardRef, vector: Float32Array, k: number): Neighbor[];
+  /** The stored (normalised) vector of a live label, or null. */
+  vector(shard: ShardRef, label: number): Float32Array | null;
   stats(): IndexStats;
 }
 

@@ -143,7 +143,9 @@ export class SemanticCache {
       const entry = byLabel.get(n.label);
       if (entry === undefined) return [];
       if (!verify || n.similarity < options.threshold) return [{ entry, similarity: n.similarity }];
-      const { score, veto } = verifier.assess(key.text, normalizePrompt(entry.prompt), n.similarity);
+      const stored = index.vector(key, n.label);
+      const vectors = stored === null ? undefined : { query: vector, candidate: stored };
+      const { score, veto } = verifier.assess(key.text, normalizePrompt(entry.prompt), n.similarity, vectors);
       return [veto === null ? { entry, similarity: n.similarity, score } : { entry, similarity: n.similarity, score, veto }];
     });
   }

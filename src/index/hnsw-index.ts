@@ -149,6 +149,12 @@ export class ShardedHnswIndex implements VectorIndex {
     return neighbors.map((label, i) => ({ label, similarity: distanceToSimilarity(distances[i] as number) }));
   }
 
+  vector(ref: ShardRef, label: number): Float32Array | null {
+    const shard = this.shards.get(shardId(ref));
+    if (shard === undefined || !shard.live.has(label)) return null;
+    return Float32Array.from(shard.hnsw.getPoint(label));
+  }
+
   stats(): IndexStats {
     let size = 0;
     let capacity = 0;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Verifier, VerifierVeto } from '../core/ports.js';
+import type { PairVectors, Verifier, VerifierVeto } from '../core/ports.js';
+import { Adapter } from './adapter.js';
 import { FEATURE_NAMES, FeatureExtractor, Idf, vetoOf } from './features.js';
 import { Lexicon } from './lexicon.js';
 import { calibrated, compileModel, thresholdForRate, validateWeights, type CompiledModel, type WeightsJson } from './model.js';
@@ -15,6 +16,7 @@ export class HitVerifier implements Verifier {
   readonly id: string;
   private readonly fx: FeatureExtractor;
   private readonly model: CompiledModel;
+  private readonly adapter: Adapter | null;
 
   constructor(
     readonly weights: WeightsJson,
@@ -23,20 +25,22 @@ export class HitVerifier implements Verifier {
     this.id = `verifier@${weights.version}`;
     this.fx = new FeatureExtractor(lexicon, new Idf(weights.idf));
     this.model = compileModel(weights.model);
+    this.adapter = weights.adapter === undefined ? null : Adapter.fromJson(weights.adapter);
   }
 
   /** Feature vector of a pair (for diagnostics and tests). */
-  features(query: string, candidate: string, similarity: number): Float64Array {
-    return this.fx.features(query, candidate, similarity);
+  features(query: string, candidate: string, similarity: number, vectors?: PairVectors): Float64Array {
+    const adapted = this.adapter === null ? 0 : vectors === undefined ? similarity : this.adapter.cosine(vectors.query, vectors.candidate);
+    return this.fx.features(query, candidate, similarity, adapted);
   }
 
-  score(query: string, candidate: string, similarity: number): number {
-    return this.assess(query, candidate, similarity).score;
+  score(query: string, candidate: string, similarity: number, vectors?: PairVectors): number {
+    return this.assess(query, candidate, similarity, vectors).score;
   }
 
   /** Vetoed pairs (see vetoOf) score 0 whatever the model says. */
-  assess(query: string, candidate: string, similarity: number): { score: number; veto: VerifierVeto | null } {
-    const x = this.fx.features(query, candidate, similarity);
+  assess(query: string, candidate: string, similarity: number, vectors?: PairVectors): { score: number; veto: VerifierVeto | null } {
+    const x = this.features(query, candidate, similarity, vectors);
     const veto = vetoOf(x);
     if (veto !== null) return { score: 0, veto };
     return { score: calibrated(this.weights, this.model.margin(x)), veto: null };

@@ -1,3 +1,4 @@
+import type { AdapterJson } from './adapter.js';
 /** Inference side of the verifier's model: a JSON weights file holding either gradient-boosted
  * trees or a logistic regression over the features of features.ts, a Platt calibration of its
  * margin, and operating points (score thresholds per maximum false-hit rate). */
@@ -58,6 +59,8 @@ export interface WeightsJson {
   /** Cosine similarity below which candidates are never scored (operating points assume it). */
   candidateFloor: number;
   operatingPoints: OperatingPoint[];
+  /** Learned projection for the `adapted_cosine` feature (absent in older weights). */
+  adapter?: AdapterJson;
   /** Free-form training summary (sizes, metrics); not used at run time. */
   training?: Record<string, unknown>;
 }
@@ -162,5 +165,6 @@ export function validateWeights(w: unknown, where: string): WeightsJson {
   if (o.model?.kind !== 'gbdt' && o.model?.kind !== 'logistic') fail('model missing');
   if (o.calibration?.kind !== 'platt') fail('calibration missing');
   if (!Array.isArray(o.operatingPoints) || o.operatingPoints.length === 0) fail('operating points missing');
+  if (o.adapter !== undefined && (typeof o.adapter.w !== 'string' || !(o.adapter.rank > 0) || !(o.adapter.dims > 0))) fail('adapter malformed');
   return o as WeightsJson;
 }
