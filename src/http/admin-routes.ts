@@ -101,6 +101,8 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
   app.get('/v1/admin/entries', async (request) => {
     const q = listQuery.parse(request.query);
     const limit = q.limit ?? DEFAULT_LIMIT;
+    // Hit counts are batched in memory (hit-batch.ts): write them first so the listing is exact.
+    cache.get().flushHits();
     const rows = deps.queries.get().page({ namespace: q.namespace, afterId: q.cursor ?? 0, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);

@@ -78,6 +78,13 @@ describe('GET /v1/admin/entries', () => {
     expect(Object.keys(first).sort()).toEqual(['created_at', 'expires_at', 'hit_count', 'id', 'last_hit_at', 'metadata', 'model', 'namespace', 'prompt', 'response']);
   });
 
+  it('shows a hit in hit_count at once, though hit counts are written in batches', async () => {
+    expect((await lookup(h, { namespace: 'other', prompt: 'What is 0 cubed?' })).status).toBe('hit');
+    const entry = ((await list(h, '?namespace=other&limit=1')).body.entries as Json[])[0] as Json;
+    expect(entry).toMatchObject({ prompt: 'What is 0 cubed?', hit_count: 1 });
+    expect(entry.last_hit_at).not.toBeNull();
+  });
+
   it('lists every namespace without a filter, with the default limit of 100', async () => {
     const res = await list(h, '');
     expect(res.status).toBe(200);
