@@ -18,8 +18,6 @@ export interface Embedder {
   embed(text: string): Promise<Float32Array>;
 }
 
-/** Scores whether a cached prompt asks the same thing as a new one, from signals the sentence
- * embedding misses (swapped directions, changed numbers, negation, antonyms, other entities). */
 /** The two sentence vectors of a pair (the verifier's adapter compares them through a learned
  * projection). Without them the verifier falls back to the plain cosine for that feature. */
 export interface PairVectors {
@@ -30,6 +28,8 @@ export interface PairVectors {
 /** Pair rules the verifier applies before its learned score. */
 export type VerifierVeto = 'direction_swap';
 
+/** Scores whether a cached prompt asks the same thing as a new one, from signals the sentence
+ * embedding misses (swapped directions, changed numbers, negation, antonyms, other entities). */
 export interface Verifier {
   readonly id: string;
   /** Calibrated probability (0..1) that `query` and `candidate` (normalised prompts) ask the same thing. */
@@ -132,7 +132,6 @@ export interface EntryStore {
   getByLabels(labels: readonly number[]): StoredEntry[];
   getById(id: string): StoredEntry | undefined;
   upsert(entry: NewEntry): UpsertResult;
-  recordHit(label: number, at: number): void;
   /** Adds batched hits (hit_count += count, last_hit_at = lastHitAt) in one transaction; unknown
    * labels are skipped. All or nothing. */
   recordHits(hits: readonly HitCount[]): void;

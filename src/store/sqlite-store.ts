@@ -91,7 +91,6 @@ export class SqliteStore implements EntryStore, Ledger {
           embedding = excluded.embedding, embedder = excluded.embedder, created_at = excluded.created_at,
           expires_at = excluded.expires_at, metadata = excluded.metadata, seq = excluded.seq
         RETURNING ${COLUMNS}`),
-      hit: db.prepare(`UPDATE entries SET hit_count = hit_count + 1, last_hit_at = ? WHERE id = ?`),
       hits: db.prepare(`UPDATE entries SET hit_count = hit_count + ?, last_hit_at = ? WHERE id = ?`),
       deleteByUid: db.prepare(`DELETE FROM entries WHERE uid = ? RETURNING ${COLUMNS}`),
       deleteNamespace: db.prepare(`DELETE FROM entries WHERE namespace = ?`),
@@ -156,10 +155,6 @@ export class SqliteStore implements EntryStore, Ledger {
       }) as Row;
       return { entry: toEntry(row), replaced: previous !== undefined, previousEmbedder: previous?.embedder ?? null };
     })();
-  }
-
-  recordHit(label: number, at: number): void {
-    this.stmt.hit.run(at, label);
   }
 
   recordHits(hits: readonly HitCount[]): void {

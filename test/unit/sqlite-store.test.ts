@@ -112,12 +112,12 @@ describe('SqliteStore', () => {
     expect(store.getById(e.id)?.metadata).toBeNull();
   });
 
-  it('recordHit increments hit_count and sets last_hit_at', () => {
+  it('recordHits increments hit_count and sets last_hit_at', () => {
     const e = store.upsert(newEntry({ prompt: 'h' })).entry;
-    store.recordHit(e.label, 111);
-    store.recordHit(e.label, 222);
+    store.recordHits([{ label: e.label, count: 1, lastHitAt: 111 }]);
+    store.recordHits([{ label: e.label, count: 1, lastHitAt: 222 }]);
     expect(store.getById(e.id)).toMatchObject({ hitCount: 2, lastHitAt: 222 });
-    store.recordHit(999_999, 333); // unknown label: no-op
+    store.recordHits([{ label: 999_999, count: 1, lastHitAt: 333 }]); // unknown label: no-op
     expect(store.getById(e.id)?.hitCount).toBe(2);
   });
 
@@ -229,7 +229,7 @@ describe('SqliteStore', () => {
 describe('schema and reopening', () => {
   it('sets user_version, uses WAL, and reopening the same file keeps data (migrations idempotent)', () => {
     const e = store.upsert(newEntry({ prompt: 'persist', response: { a: 1 }, metadata: { m: true } })).entry;
-    store.recordHit(e.label, 77);
+    store.recordHits([{ label: e.label, count: 1, lastHitAt: 77 }]);
     store.setMeta('k', 'v');
     store.close();
 
