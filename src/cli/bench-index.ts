@@ -2,14 +2,13 @@
 // exact brute-force scan, for a few (M, efConstruction, ef) choices. Graphs are made by the
 // service's own ShardedHnswIndex.newGraph / readGraph (hnswlib-node, cosine space, seed 100) and
 // searched with searchKnn directly, so shard lookup and JSON are not part of the figures.
-// Pure helpers (synthetic mixture, brute force, recall) are exported for the unit test.
+// Pure helpers (brute force, recall) are exported for the unit test.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ShardedHnswIndex } from '../index/hnsw-index.js';
-import { seededRandom } from '../util/random.js';
 import { summarize, type Summary } from './bench-stats.js';
 
 /** Nearest stored vector: label (= position + 1, as SQLite ids of a fresh store) and cosine. */
@@ -27,17 +26,6 @@ export interface VectorSource {
   chunk(c: number): Float32Array;
   /** Identifies the content (cache key). */
   key: string;
-}
-
-/** A seeded Gaussian mixture: `centres` random unit directions; each vector is a centre plus
- * isotropic noise of total norm ~sigma, renormalised (cosine to its centre ~ 1 / sqrt(1 + sigma^2)). */
-export interface MixtureSpec {
-  count: number;
-  dims: number;
-  centres: number;
-  sigma: number;
-  seed: number;
-  chunkSize: number;
 }
 
 /** Standard normal deviates (Box-Muller) from a seeded uniform PRNG. */
@@ -65,41 +53,6 @@ export function normalizeRows(v: Float32Array, dims: number): Float32Array {
     for (let d = 0; d < dims; d++) v[o + d] = (v[o + d] as number) * inv;
   }
   return v;
-}
-
-export function mixtureCentres(spec: MixtureSpec): Float32Array {
-  const g = gaussian(seededRandom(spec.seed));
-  return normalizeRows(Float32Array.from({ length: spec.centres * spec.dims }, g), spec.dims);
-}
-
-/** `n` mixture vectors drawn with their own PRNG stream `stream` (chunk number, or -1 for queries). */
-function mixtureRows(spec: MixtureSpec, centres: Float32Array, n: number, stream: number): Float32Array {
-  const rand = seededRandom((spec.seed * 1_000_003 + stream * 7919 + 17) >>> 0);
-  const g = gaussian(rand);
-  const noise = spec.sigma / Math.sqrt(spec.dims); // per coordinate: the noise vector's norm is ~sigma
-  const out = new Float32Array(n * spec.dims);
-  for (let i = 0; i < n; i++) {
-    const c = Math.floor(rand() * spec.centres) * spec.dims;
-    for (let d = 0; d < spec.dims; d++) out[i * spec.dims + d] = (centres[c + d] as number) + noise * g();
-  }
-  return normalizeRows(out, spec.dims);
-}
-
-/** Deterministic source: chunk c depends only on (spec, c), so any chunk can be regenerated. */
-export function mixtureSource(spec: MixtureSpec): VectorSource {
-  const centres = mixtureCentres(spec);
-  return {
-    count: spec.count,
-    dims: spec.dims,
-    chunkSize: spec.chunkSize,
-    chunk: (c) => mixtureRows(spec, centres, Math.min(spec.chunkSize, spec.count - c * spec.chunkSize), c),
-    key: `mixture:${JSON.stringify(spec)}`,
-  };
-}
-
-/** Query vectors from the same mixture, on a stream no chunk uses (so none is in the index). */
-export function mixtureQueries(spec: MixtureSpec, n: number): Float32Array {
-  return mixtureRows(spec, mixtureCentres(spec), n, -1);
 }
 
 /** A source over vectors already in memory (the real embeddings). */

@@ -1,7 +1,7 @@
 import type { Client } from 'undici';
 import { requestKey } from '../core/request-key.js';
 import type { SemanticCache } from '../core/semantic-cache.js';
-import type { LookupStatus } from '../core/types.js';
+import type { LookupOptions, LookupStatus } from '../core/types.js';
 import type { Embedder } from '../core/ports.js';
 import { missPrompts, paraphrase, sample } from './bench-prompts.js';
 import { summarize, timed, type Summary } from './bench-stats.js';
@@ -57,20 +57,26 @@ function tally(kind: Kind, probes: readonly Probe[], obs: readonly Observation[]
   return result;
 }
 
-/** Stores every prompt sequentially; returns wall time, ms. Reports progress every 1000
- * entries with that block's rate (entries/s), so a slowdown as the index grows is visible. */
-export async function storeAll(cache: SemanticCache, prompts: readonly string[], onProgress: (done: number, perSecond: number) => void): Promise<number> {
+/** Stores every prompt, `inFlight` stores at a time (as concurrent clients would; the embedder
+ * pool's workers then all stay busy); returns wall time, ms. Reports progress every 1000 entries
+ * with that block's rate (entries/s), so a slowdown as the index grows is visible. */
+export async function storeAll(cache: SemanticCache, prompts: readonly string[], inFlight: number, onProgress: (done: number, perSecond: number) => void): Promise<number> {
   const t0 = performance.now();
   let blockStart = t0;
-  for (let i = 0; i < prompts.length; i++) {
-    const key = requestKey({ namespace: NAMESPACE, model: MODEL, prompt: prompts[i] as string });
-    await cache.store(key, { response: `cached answer #${i}`, ttlSeconds: 0, metadata: null });
-    if ((i + 1) % 1000 === 0) {
-      const now = performance.now();
-      onProgress(i + 1, 1000 / ((now - blockStart) / 1000));
-      blockStart = now;
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < prompts.length; i = next++) {
+      const key = requestKey({ namespace: NAMESPACE, model: MODEL, prompt: prompts[i] as string });
+      await cache.store(key, { response: `cached answer #${i}`, ttlSeconds: 0, metadata: null });
+      if (++done % 1000 === 0) {
+        const now = performance.now();
+        onProgress(done, 1000 / ((now - blockStart) / 1000));
+        blockStart = now;
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
   return performance.now() - t0;
 }
 
@@ -91,12 +97,13 @@ export async function measureEmbedder(embedder: Embedder, prompts: readonly stri
   return { latencyMs: summarize(samples), perSecond: calls / seconds };
 }
 
-/** In-process lookups through SemanticCache, one at a time, at the given threshold. */
-export async function lookupInProcess(cache: SemanticCache, kind: Kind, probes: readonly Probe[], threshold: number): Promise<KindResult> {
+/** In-process lookups through SemanticCache, one at a time, decided by `options` (the service's
+ * own: see lookupOptions in src/http/lookup-options.ts). */
+export async function lookupInProcess(cache: SemanticCache, kind: Kind, probes: readonly Probe[], options: LookupOptions): Promise<KindResult> {
   const obs: Observation[] = [];
   for (const p of probes) {
     const key = requestKey({ namespace: NAMESPACE, model: MODEL, prompt: p.prompt });
-    const { value, ms } = await timed(() => cache.lookup(key, { threshold }));
+    const { value, ms } = await timed(() => cache.lookup(key, options));
     obs.push({ status: value.status, ms, entryPrompt: value.entry?.prompt ?? null });
   }
   return tally(kind, probes, obs);

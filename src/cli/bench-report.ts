@@ -4,6 +4,7 @@ import type { PromptSource } from './bench-prompts.js';
 import type { Summary } from './bench-stats.js';
 import type { IndexSetResult, ScaleResult } from './bench-scale.js';
 import type { TargetName, ThroughputResult } from './bench-throughput.js';
+import { verifierCostSection, type VerifierCost } from './bench-verifier-cost.js';
 
 export interface Machine {
   cpu: string;
@@ -26,9 +27,10 @@ export interface BenchReport {
     index: { m: number; efConstruction: number; ef: number };
   };
   prompts: { source: PromptSource; entries: number; lookupsPerKind: number };
-  store: { entries: number; seconds: number; perSecond: number; meanMs: number };
+  store: { entries: number; inFlight: number; seconds: number; perSecond: number; meanMs: number };
   embedder: EmbedResult;
   lookup: { inProcess: Record<Kind, KindResult>; http: Record<Kind, KindResult> };
+  verifierCost: VerifierCost | null;
   throughput: ThroughputResult;
   chat: ChatBenchResult;
   /** Index, cache and startup at scale (null until they ran). */
@@ -172,7 +174,7 @@ export function markdown(r: BenchReport): string {
     '',
     '| phase | n | p50 ms | p99 ms | mean ms | throughput |',
     '|---|---:|---:|---:|---:|---:|',
-    `| store (in-process, embed + SQLite + HNSW) | ${store.entries} | | | ${ms(store.meanMs)} | ${store.perSecond.toFixed(1)} entries/s (${store.seconds.toFixed(1)} s) |`,
+    `| store (in-process, ${store.inFlight} in flight, embed + SQLite + HNSW) | ${store.entries} | | | ${ms(store.meanMs * store.inFlight)} | ${store.perSecond.toFixed(1)} entries/s (${store.seconds.toFixed(1)} s) |`,
     summaryRow('embedder.embed (raw)', embedder.latencyMs, `${embedder.perSecond.toFixed(1)} embeds/s`),
     '',
     '## Lookup latency',
@@ -182,6 +184,8 @@ export function markdown(r: BenchReport): string {
     'Percentiles are over the lookups that had the expected status ("expected status" column);',
     'HTTP times are client-side round trips over one keep-alive connection to 127.0.0.1;',
     '"other entry" counts hits that returned a different stored prompt than the one probed.',
+    '',
+    ...verifierCostSection(r.verifierCost),
     '',
     ...throughputSection(r.throughput, embedder.perSecond),
     '',
@@ -303,7 +307,10 @@ export function targetsSection(r: BenchReport): string[] {
     ['event-loop delay p99 <= 20 ms, semantic hits at c=32', `${ms(sem32?.eventLoopDelayP99Ms ?? Number.NaN)} ms`, sem32 === undefined ? null : sem32.eventLoopDelayP99Ms <= 20],
     [`${syn?.vectors ?? '1M'} vectors: search p99 <= 3 ms with recall@1 >= 0.98`, best === null ? (syn === null ? 'n/a' : 'recall 0.98 not reached') : `ef ${best.ef}: p99 ${ms(best.p99)} ms, recall ${pct(best.recall)}`, syn === null ? null : best !== null && best.p99 <= 3],
     [`${syn?.vectors ?? '1M'} vectors: index RSS <= 3 GB`, g === undefined ? 'n/a' : `${mib(rss)} MiB (largest of build/load RSS growth and graph size)`, g === undefined ? null : rss <= 3 * 1024],
+    ['verifier adds <= 30 % to semantic-hit p50 (in-process, vs cosine only)', r.verifierCost === null ? 'n/a' : `x${r.verifierCost.p50Ratio.toFixed(2)}`, r.verifierCost === null ? null : r.verifierCost.p50Ratio <= 1.3],
     [`ready <= 3 s with ${s?.startup?.entries ?? 'n/a'} entries, index loaded not rebuilt`, ready.length === 0 ? 'n/a' : `${ready.map((x) => (x / 1000).toFixed(2)).join(' / ')} s${rebuilt ? ', REBUILT' : ''}`, ready.length === 0 ? null : !rebuilt && Math.max(...ready) <= 3000],
   ];
+  const mode = s?.synthetic === null ? '--quick' : 'full run';
+  rows.push([`\`npm run bench\` under 10 min (--quick may skip the 1M set)`, `${(r.totalSeconds / 60).toFixed(1)} min, ${mode}`, r.totalSeconds <= 600]);
   return ['## Targets', '', '| target | measured | verdict |', '|---|---|---|', ...rows.map(([name, got, ok]) => `| ${name} | ${got} | ${verdict(ok)} |`)];
 }

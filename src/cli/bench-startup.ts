@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { requestKey } from '../core/request-key.js';
 import { ShardedHnswIndex } from '../index/hnsw-index.js';
 import { saveIndex, type IndexLoadReport } from '../index/persistence.js';
+import { lookupOptions } from '../http/lookup-options.js';
 import { Ready } from '../ready.js';
 import { dataPaths, openService } from '../service.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -82,7 +83,7 @@ export async function lookupsAt(config: Config, stored: readonly string[], n: nu
   try {
     const probes = buildProbes(stored, n, WARMUP);
     log(`  in-process lookups at ${service.cache.stats().entries} entries`);
-    const inProcess = await runKinds(probes, 0, n, WARMUP, (kind, slice) => lookupInProcess(service.cache, kind, slice, config.cache.threshold));
+    const inProcess = await runKinds(probes, 0, n, WARMUP, (kind, slice) => lookupInProcess(service.cache, kind, slice, lookupOptions(config, service.cache.verifier, undefined, undefined)));
     const app = buildApp({ config, cache: Ready.of(service.cache) });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const client = new Client(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);

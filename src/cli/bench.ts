@@ -21,6 +21,8 @@ import { benchChat } from './bench-chat.js';
 import { benchThroughput, type ThroughputResult } from './bench-throughput.js';
 import { buildProbes, lookupHttp, lookupInProcess, measureEmbedder, runKinds, storeAll, WARMUP, type EmbedResult, type Kind, type KindResult, type Probe } from './bench-measure.js';
 import { storedPrompts } from './bench-prompts.js';
+import { measureVerifierCost } from './bench-verifier-cost.js';
+import { lookupOptions } from '../http/lookup-options.js';
 import { markdown, type BenchReport, type Machine } from './bench-report.js';
 import { benchScaleSections, type ScaleArgs } from './bench-scale.js';
 
@@ -30,6 +32,8 @@ const PAIRS = resolve(REPO, '..', 'shared', 'data', 'pairs');
 const QQP = join(PAIRS, 'qqp_train.tsv');
 /** Raw embedder calls timed. */
 const EMBED_CALLS = 300;
+/** Stores in flight while filling the 10k cache: keeps both embedder pool workers busy. */
+const STORE_IN_FLIGHT = 8;
 
 interface Args extends ScaleArgs {
   entries: number;
@@ -76,6 +80,7 @@ function parseCli(argv: string[]): Args {
     qqpFiles: [qqp, join(resolve(qqp, '..'), 'qqp_test.tsv')],
     scale: positiveInt('scale', v.scale, 100_000),
     synthetic: v.quick ? 0 : positiveInt('synthetic', v.synthetic, 1_000_000),
+    quick: v.quick,
     fresh: v.fresh,
     cacheDir: join(REPO, 'data', 'bench-cache'),
     repo: REPO,
@@ -127,15 +132,19 @@ async function httpLookups(
 async function measure(service: Service, config: Config, args: Args, lap: (name: string) => void): Promise<Measured> {
   const prompts = storedPrompts(args.entries, args.qqp);
   log(`storing ${args.entries} entries (prompts: ${prompts.source})`);
-  const storeMs = await storeAll(service.cache, prompts.stored, (done, rate) => log(`  ${done} stored (${rate.toFixed(0)} entries/s over the last 1000)`));
+  const storeMs = await storeAll(service.cache, prompts.stored, STORE_IN_FLIGHT, (done, rate) => log(`  ${done} stored (${rate.toFixed(0)} entries/s over the last 1000)`));
   const storeSec = storeMs / 1000;
   lap(`store ${args.entries} entries through the cache`);
   log('timing the raw embedder');
   const embedder = await measureEmbedder(service.embedder, prompts.stored, EMBED_CALLS, WARMUP);
   const probes = buildProbes(prompts.stored, args.lookups, WARMUP);
-  const threshold = config.cache.threshold;
+  const options = lookupOptions(config, service.cache.verifier, undefined, undefined);
   log('in-process lookups');
-  const inProcess = await runKinds(probes, 0, args.lookups, WARMUP, (kind, slice) => lookupInProcess(service.cache, kind, slice, threshold));
+  const inProcess = await runKinds(probes, 0, args.lookups, WARMUP, (kind, slice) => lookupInProcess(service.cache, kind, slice, options));
+  log('verifier cost: semantic hits with the verifier vs cosine only');
+  const verifierCost = options.minScore === undefined ? null : await measureVerifierCost(service.cache, probes.semantic.slice(0, WARMUP + args.lookups), WARMUP,
+    { setting: `score >= ${options.minScore.toFixed(4)} (max_false_hit_rate ${config.cache.max_false_hit_rate}), cosine floor ${options.threshold}`, options },
+    { setting: `cosine >= ${config.cache.threshold}`, options: { threshold: config.cache.threshold } });
   log('HTTP lookups');
   const { http, throughput } = await httpLookups(service, config, probes, args.lookups, embedder);
   lap('raw embedder, lookups, throughput');
@@ -144,9 +153,10 @@ async function measure(service: Service, config: Config, args: Args, lap: (name:
   lap('chat sidecar');
   return {
     prompts: { source: prompts.source, entries, lookupsPerKind: args.lookups },
-    store: { entries: prompts.stored.length, seconds: storeSec, perSecond: prompts.stored.length / storeSec, meanMs: storeMs / prompts.stored.length },
+    store: { entries: prompts.stored.length, inFlight: STORE_IN_FLIGHT, seconds: storeSec, perSecond: prompts.stored.length / storeSec, meanMs: storeMs / prompts.stored.length },
     embedder,
     lookup: { inProcess, http },
+    verifierCost,
     throughput,
     chat,
   };

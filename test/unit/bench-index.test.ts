@@ -1,35 +1,44 @@
 import { describe, expect, it } from 'vitest';
-import { arraySource, bruteForceTop1, gaussian, mixtureQueries, mixtureSource, normalizeRows, recallAt1, type MixtureSpec, type Top1 } from '../../src/cli/bench-index.js';
+import { arraySource, bruteForceTop1, gaussian, normalizeRows, recallAt1, type Top1 } from '../../src/cli/bench-index.js';
+import { jitterQueries, jitterSource, type JitterSpec } from '../../src/cli/bench-synthetic.js';
 import { efFor } from '../../src/cli/bench-report.js';
 import type { IndexSetResult } from '../../src/cli/bench-scale.js';
 import { percentile, summarize } from '../../src/cli/bench-stats.js';
 import { seededRandom } from '../../src/util/random.js';
 
-const SPEC: MixtureSpec = { count: 250, dims: 8, centres: 5, sigma: 0.8, seed: 3, chunkSize: 100 };
-
+// Eight 4-d unit "real embeddings" as the base, two held-out ones as query seeds.
+const BASE = normalizeRows(Float32Array.from({ length: 32 }, (_, i) => Math.sin(i * 1.7) + (i % 4 === 0 ? 2 : 0)), 4);
+const HELD = normalizeRows(Float32Array.from([1, 2, 0, 1, 0, 1, 2, 1]), 4);
+const SPEC: JitterSpec = { count: 250, scale: 0.45, pairs: 4, seed: 3, chunkSize: 100 };
 function norms(v: Float32Array, dims: number): number[] {
   const out: number[] = [];
   for (let o = 0; o < v.length; o += dims) out.push(Math.hypot(...v.subarray(o, o + dims)));
   return out;
 }
 
-describe('synthetic mixture', () => {
+describe('synthetic set: real embeddings jittered along their own spread', () => {
   it('regenerates every chunk identically, with a short last chunk', () => {
-    const a = mixtureSource(SPEC);
-    const b = mixtureSource(SPEC);
+    const a = jitterSource(BASE, 4, 'base', SPEC);
+    const b = jitterSource(BASE, 4, 'base', SPEC);
     expect(a.chunk(1)).toEqual(b.chunk(1));
-    expect(a.chunk(0)).not.toEqual(a.chunk(1).slice(0, 100 * 8));
-    expect(a.chunk(2).length).toBe(50 * 8);
+    expect(a.chunk(0)).not.toEqual(a.chunk(1).slice(0, 100 * 4));
+    expect(a.chunk(2).length).toBe(50 * 4);
     expect(a.key).toBe(b.key);
-    expect(mixtureSource({ ...SPEC, seed: 4 }).chunk(0)).not.toEqual(a.chunk(0));
+    expect(jitterSource(BASE, 4, 'other', SPEC).key).not.toBe(a.key);
+    expect(jitterSource(BASE, 4, 'base', { ...SPEC, seed: 4 }).chunk(0)).not.toEqual(a.chunk(0));
   });
 
-  it('yields unit vectors, queries on their own stream', () => {
-    for (const n of norms(mixtureSource(SPEC).chunk(0), 8)) expect(n).toBeCloseTo(1, 5);
-    const q = mixtureQueries(SPEC, 10);
-    expect(q.length).toBe(80);
-    expect(mixtureQueries(SPEC, 10)).toEqual(q);
-    expect(q).not.toEqual(mixtureSource(SPEC).chunk(0).slice(0, 80));
+  it('yields unit vectors near their real embedding (round robin), queries on their own stream', () => {
+    const rows = jitterSource(BASE, 4, 'base', SPEC).chunk(1); // rows 100.. -> base rows 100 % 8 = 4, 5, ...
+    for (const n of norms(rows, 4)) expect(n).toBeCloseTo(1, 5);
+    const dot = (u: Float32Array, v: Float32Array): number => u.reduce((s, x, d) => s + x * (v[d] as number), 0);
+    const cosines = Array.from({ length: 100 }, (_, r) => dot(rows.subarray(r * 4, r * 4 + 4), BASE.subarray(((100 + r) % 8) * 4, ((100 + r) % 8) * 4 + 4)));
+    expect(cosines.reduce((s, c) => s + c, 0) / 100).toBeGreaterThan(0.8);
+    expect(Math.min(...cosines)).toBeLessThan(0.9999); // noise was added
+    const q = jitterQueries(HELD, BASE, 4, SPEC);
+    expect(q.length).toBe(8);
+    expect(jitterQueries(HELD, BASE, 4, SPEC)).toEqual(q);
+    expect(dot(q.subarray(0, 4), HELD.subarray(0, 4))).toBeGreaterThan(0.7);
   });
 
   it('draws standard normal deviates', () => {
