@@ -1,9 +1,10 @@
 import { BYPASS_TEMPERATURE, type ChatBenchResult, type ChatSeries, type SeriesName } from './bench-chat.js';
 import { KINDS, type EmbedResult, type Kind, type KindResult } from './bench-measure.js';
 import type { PromptSource } from './bench-prompts.js';
-import type { Summary } from './bench-stats.js';
+import { mib, ms, pct, type Summary } from './bench-stats.js';
 import type { IndexSetResult, ScaleResult } from './bench-scale.js';
 import type { TargetName, ThroughputResult } from './bench-throughput.js';
+import { efFor, targetsSection } from './bench-targets.js';
 import { verifierCostSection, type VerifierCost } from './bench-verifier-cost.js';
 
 export interface Machine {
@@ -41,7 +42,6 @@ export interface BenchReport {
 }
 
 const KIND_LABEL: Record<Kind, string> = { exact: 'exact hit', semantic: 'semantic hit', miss: 'miss' };
-const ms = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(2));
 
 function machineLines(r: BenchReport): string[] {
   const m = r.machine;
@@ -204,15 +204,6 @@ export function markdown(r: BenchReport): string {
   ].join('\n');
 }
 
-const mib = (x: number | null): string => (x === null || Number.isNaN(x) ? '' : x.toFixed(0));
-const pct = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
-
-/** Smallest swept ef whose recall@1 reaches `target` on a graph, with its figures. */
-export function efFor(set: IndexSetResult, m: number, efConstruction: number, target: number): { ef: number; p99: number; recall: number } | null {
-  const g = set.graphs.find((x) => x.m === m && x.efConstruction === efConstruction);
-  const s = g?.searches.find((x) => x.recallAt1 >= target);
-  return s === undefined ? null : { ef: s.ef, p99: s.latencyMs.p99, recall: s.recallAt1 };
-}
 
 function indexSet(set: IndexSetResult): string[] {
   const builds = set.graphs.map((g) => {
@@ -283,34 +274,4 @@ export function scaleSections(s: ScaleResult, lookup: BenchReport['lookup'], ent
   }
   for (const why of s.skipped) out.push(`- Skipped: ${why}`);
   return out;
-}
-
-const verdict = (ok: boolean | null): string => (ok === null ? 'not measured' : ok ? 'met' : 'NOT met');
-
-/** The issue's targets, each with the measured figure. */
-export function targetsSection(r: BenchReport): string[] {
-  const t = r.throughput;
-  const sem32 = t.runs.find((x) => x.target === 'semantic' && x.concurrency === 32);
-  const s = r.scale;
-  const exactTook = s?.lookups?.http.exact.serverTookMs?.p50 ?? Number.NaN;
-  const syn = s?.synthetic ?? null;
-  const best = syn === null ? null : efFor(syn, syn.graphs[0]?.m ?? 0, syn.graphs[0]?.efConstruction ?? 0, 0.98);
-  const g = syn?.graphs[0];
-  const rss = g === undefined ? Number.NaN : Math.max(g.buildRssDeltaMiB, g.loadRssDeltaMiB ?? 0, g.fileMiB);
-  const ready = s?.startup?.runs.map((x) => x.readyMs) ?? [];
-  const rebuilt = s?.startup?.runs.some((x) => x.rebuiltShards > 0) ?? false;
-  const num = (x: number): boolean | null => (Number.isNaN(x) ? null : true);
-  const rows: Array<[string, string, boolean | null]> = [
-    ['REST semantic hits at c=32 >= 0.9x raw embedder (stretch 1.3x)', `x${t.ratios.semanticVsEmbedder.toFixed(2)}`, t.ratios.semanticVsEmbedder >= 0.9],
-    [`exact-hit server took_ms p50 <= 0.5 ms at ${s?.lookups?.entries ?? 'n/a'} entries`, `${ms(exactTook)} ms`, num(exactTook) && exactTook <= 0.5],
-    ['HTTP exact-hit throughput >= 0.5x bare route (c=32)', `x${t.ratios.exactVsBare.toFixed(2)}`, t.ratios.exactVsBare >= 0.5],
-    ['event-loop delay p99 <= 20 ms, semantic hits at c=32', `${ms(sem32?.eventLoopDelayP99Ms ?? Number.NaN)} ms`, sem32 === undefined ? null : sem32.eventLoopDelayP99Ms <= 20],
-    [`${syn?.vectors ?? '1M'} vectors: search p99 <= 3 ms with recall@1 >= 0.98`, best === null ? (syn === null ? 'n/a' : 'recall 0.98 not reached') : `ef ${best.ef}: p99 ${ms(best.p99)} ms, recall ${pct(best.recall)}`, syn === null ? null : best !== null && best.p99 <= 3],
-    [`${syn?.vectors ?? '1M'} vectors: index RSS <= 3 GB`, g === undefined ? 'n/a' : `${mib(rss)} MiB (largest of build/load RSS growth and graph size)`, g === undefined ? null : rss <= 3 * 1024],
-    ['verifier adds <= 30 % to semantic-hit p50 (in-process, vs cosine only)', r.verifierCost === null ? 'n/a' : `x${r.verifierCost.p50Ratio.toFixed(2)}`, r.verifierCost === null ? null : r.verifierCost.p50Ratio <= 1.3],
-    [`ready <= 3 s with ${s?.startup?.entries ?? 'n/a'} entries, index loaded not rebuilt`, ready.length === 0 ? 'n/a' : `${ready.map((x) => (x / 1000).toFixed(2)).join(' / ')} s${rebuilt ? ', REBUILT' : ''}`, ready.length === 0 ? null : !rebuilt && Math.max(...ready) <= 3000],
-  ];
-  const mode = s?.synthetic === null ? '--quick' : 'full run';
-  rows.push([`\`npm run bench\` under 10 min (--quick may skip the 1M set)`, `${(r.totalSeconds / 60).toFixed(1)} min, ${mode}`, r.totalSeconds <= 600]);
-  return ['## Targets', '', '| target | measured | verdict |', '|---|---|---|', ...rows.map(([name, got, ok]) => `| ${name} | ${got} | ${verdict(ok)} |`)];
 }

@@ -44,3 +44,8 @@ export function shuffle<T>(items: T[], rand: () => number): T[] {
   }
   return items;
 }
+
+/** Report formatting: ms with 2 decimals, MiB as integers (blank when absent), ratios with 3. */
+export const ms = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(2));
+export const mib = (x: number | null): string => (x === null || Number.isNaN(x) ? '' : x.toFixed(0));
+export const pct = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { arraySource, bruteForceTop1, gaussian, normalizeRows, recallAt1, type Top1 } from '../../src/cli/bench-index.js';
 import { jitterQueries, jitterSource, type JitterSpec } from '../../src/cli/bench-synthetic.js';
-import { efFor } from '../../src/cli/bench-report.js';
+import { bestSyntheticGraph, efFor } from '../../src/cli/bench-targets.js';
 import type { IndexSetResult } from '../../src/cli/bench-scale.js';
 import { percentile, summarize } from '../../src/cli/bench-stats.js';
 import { seededRandom } from '../../src/util/random.js';
@@ -80,6 +80,16 @@ describe('report helpers', () => {
     expect(efFor(set, 16, 200, 0.99)).toEqual({ ef: 64, p99: 0.64, recall: 0.995 });
     expect(efFor(set, 16, 200, 1.01)).toBeNull();
     expect(efFor(set, 32, 200, 0.9)).toBeNull();
+  });
+
+  it('judges the 1M target on the graph that reaches recall 0.98 with the lowest p99', () => {
+    const s = (ef: number, recallAt1: number) => ({ ef, recallAt1, latencyMs: summarize([ef / 100]) });
+    const g16 = { m: 16, efConstruction: 100, searches: [s(128, 0.95), s(512, 0.975)] };
+    const g32 = { m: 32, efConstruction: 100, searches: [s(128, 0.97), s(256, 0.985)] };
+    const set = { graphs: [g16, g32] } as unknown as IndexSetResult;
+    expect(bestSyntheticGraph(set)).toEqual({ g: g32, best: { ef: 256, p99: 2.56, recall: 0.985 } });
+    expect(bestSyntheticGraph({ graphs: [g16] } as unknown as IndexSetResult)).toEqual({ g: g16, best: null });
+    expect(bestSyntheticGraph(null)).toEqual({ g: undefined, best: null });
   });
 
   it('uses nearest-rank percentiles', () => {
