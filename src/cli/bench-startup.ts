@@ -150,12 +150,19 @@ async function startOnce(repo: string, dataDir: string, configFile: string): Pro
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let port: number | undefined;
   let index: LogLine['index'];
+  let indexSeen: () => void = () => undefined;
+  const indexLogged = new Promise<void>((resolve) => {
+    indexSeen = resolve;
+  });
   createInterface({ input: child.stdout }).on('line', (line) => {
     try {
       const j = JSON.parse(line) as LogLine;
       const m = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(j.msg ?? '');
       if (m !== null) port ??= Number(m[1]);
-      if (j.index !== undefined) index = j.index;
+      if (j.index !== undefined) {
+        index = j.index;
+        indexSeen();
+      }
     } catch {
       // not a log line
     }
@@ -172,7 +179,10 @@ async function startOnce(repo: string, dataDir: string, configFile: string): Pro
       await new Promise((r) => setTimeout(r, 10)); // ms between polls: the resolution of readyMs
     }
     const readyMs = performance.now() - t0;
-    if (index === undefined) throw new Error('no index log line before ready');
+    // The line is written before the service is ready, but our end of the stdout pipe may not
+    // have read it by the time /readyz answers: wait for it (bounded, ms).
+    await Promise.race([indexLogged, new Promise((r) => setTimeout(r, 5_000))]);
+    if (index === undefined) throw new Error('no index log line within 5 s of ready');
     return { readyMs, loadedShards: index.loadedShards, rebuiltShards: index.rebuiltShards, indexLoadMs: index.ms };
   } finally {
     child.kill('SIGTERM');
