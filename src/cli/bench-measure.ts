@@ -58,17 +58,18 @@ function tally(kind: Kind, probes: readonly Probe[], obs: readonly Observation[]
 }
 
 /** Stores every prompt, `inFlight` stores at a time (as concurrent clients would; the embedder
- * pool's workers then all stay busy); returns wall time, ms. Reports progress every 1000 entries
+ * pool's workers then all stay busy); returns wall time, ms, and each prompt's entry label. Reports progress every 1000 entries
  * with that block's rate (entries/s), so a slowdown as the index grows is visible. */
-export async function storeAll(cache: SemanticCache, prompts: readonly string[], inFlight: number, onProgress: (done: number, perSecond: number) => void): Promise<number> {
+export async function storeAll(cache: SemanticCache, prompts: readonly string[], inFlight: number, onProgress: (done: number, perSecond: number) => void): Promise<{ ms: number; labels: number[] }> {
   const t0 = performance.now();
   let blockStart = t0;
   let next = 0;
   let done = 0;
+  const labels: number[] = new Array<number>(prompts.length);
   const worker = async (): Promise<void> => {
     for (let i = next++; i < prompts.length; i = next++) {
       const key = requestKey({ namespace: NAMESPACE, model: MODEL, prompt: prompts[i] as string });
-      await cache.store(key, { response: `cached answer #${i}`, ttlSeconds: 0, metadata: null });
+      labels[i] = (await cache.store(key, { response: `cached answer #${i}`, ttlSeconds: 0, metadata: null })).label;
       if (++done % 1000 === 0) {
         const now = performance.now();
         onProgress(done, 1000 / ((now - blockStart) / 1000));
@@ -77,7 +78,7 @@ export async function storeAll(cache: SemanticCache, prompts: readonly string[],
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, labels };
 }
 
 export interface EmbedResult {

@@ -46,6 +46,29 @@ async function embedChunk(embedder: Embedder, texts: readonly string[], dims: nu
   return out;
 }
 
+/** Cache file of one chunk's embeddings: keyed by the model and the chunk's exact texts. */
+function chunkFile(cacheDir: string, modelId: string, part: readonly string[]): string {
+  return join(cacheDir, `emb-${sha(`${modelId}\u0000${part.join('\n')}`)}.f32`);
+}
+
+/** Writes the embeddings of `texts` (already computed elsewhere, e.g. by the 10k store section)
+ * as cache chunks, for each whole chunk not cached yet. Files are keyed by content, so texts that
+ * are not the scale set's first chunks only leave an unused file. Returns texts written. */
+export function seedEmbeddingCache(texts: readonly string[], vectors: Float32Array, modelId: string, cacheDir: string): number {
+  const dims = vectors.length / texts.length;
+  let written = 0;
+  mkdirSync(cacheDir, { recursive: true });
+  for (let start = 0; start + EMBED_CHUNK <= texts.length; start += EMBED_CHUNK) {
+    const file = chunkFile(cacheDir, modelId, texts.slice(start, start + EMBED_CHUNK));
+    if (existsSync(file)) continue;
+    const v = vectors.subarray(start * dims, (start + EMBED_CHUNK) * dims);
+    writeFileSync(`${file}.tmp`, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+    renameSync(`${file}.tmp`, file);
+    written += EMBED_CHUNK;
+  }
+  return written;
+}
+
 export interface Embedded {
   vectors: Float32Array;
   dims: number;
@@ -62,7 +85,7 @@ export async function embedCached(texts: readonly string[], modelId: string, cac
   const chunks: Array<{ start: number; part: string[]; file: string }> = [];
   for (let start = 0; start < texts.length; start += EMBED_CHUNK) {
     const part = texts.slice(start, start + EMBED_CHUNK);
-    chunks.push({ start, part, file: join(cacheDir, `emb-${sha(`${modelId}\u0000${part.join('\n')}`)}.f32`) });
+    chunks.push({ start, part, file: chunkFile(cacheDir, modelId, part) });
   }
   let embedder: (Embedder & { close(): Promise<void> }) | undefined;
   const first = chunks[0];

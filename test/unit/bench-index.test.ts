@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { arraySource, bruteForceTop1, gaussian, normalizeRows, recallAt1, type Top1 } from '../../src/cli/bench-index.js';
 import { jitterQueries, jitterSource, type JitterSpec } from '../../src/cli/bench-synthetic.js';
 import { bestSyntheticGraph, efFor } from '../../src/cli/bench-targets.js';
-import type { IndexSetResult } from '../../src/cli/bench-scale.js';
+import { embedCached, seedEmbeddingCache, type IndexSetResult } from '../../src/cli/bench-scale.js';
 import { percentile, summarize } from '../../src/cli/bench-stats.js';
 import { seededRandom } from '../../src/util/random.js';
 
@@ -97,5 +100,26 @@ describe('report helpers', () => {
     expect(percentile(sorted, 50)).toBe(50);
     expect(percentile(sorted, 99)).toBe(99);
     expect(percentile([], 50)).toBeNaN();
+  });
+});
+
+describe('embedding cache seeding', () => {
+  it('writes whole chunks that embedCached then serves without embedding', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dejavu-seed-'));
+    try {
+      const texts = Array.from({ length: 20_005 }, (_, i) => `question ${i}`);
+      const vectors = Float32Array.from({ length: texts.length * 4 }, (_, i) => i);
+      expect(seedEmbeddingCache(texts, vectors, 'model@q4', dir)).toBe(20_000); // the partial chunk is not written
+      expect(seedEmbeddingCache(texts, vectors, 'model@q4', dir)).toBe(0);
+      const open = async (): Promise<never> => {
+        throw new Error('would embed');
+      };
+      const got = await embedCached(texts.slice(0, 20_000), 'model@q4', dir, open, () => undefined);
+      expect(got.embedded).toBe(0);
+      expect(got.vectors).toEqual(vectors.subarray(0, 80_000));
+      await expect(embedCached(texts.slice(0, 20_000), 'other@q4', dir, open, () => undefined)).rejects.toThrow('would embed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
