@@ -37,13 +37,7 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
 export { seededRandom } from '../util/random.js';
 
 /** Fisher-Yates shuffle in place with the given PRNG. */
-export function shuffle<T>(items: T[], rand: () => number): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [items[i], items[j]] = [items[j] as T, items[i] as T];
-  }
-  return items;
-}
+export { shuffle } from '../util/random.js';
 
 /** Report formatting: ms with 2 decimals, MiB as integers (blank when absent), ratios with 3. */
 export const ms = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(2));

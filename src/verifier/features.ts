@@ -44,6 +44,7 @@ export const FEATURE_NAMES = [
   'idf_matched_share', // IDF mass of matched content words / all content words
   'direction_swaps', // matched words that exchanged a directional role ("from X to Y" vs "from Y to X"); a hard veto
   'adapted_cosine', // cos(W a, W b) of the sentence vectors through the learned adapter (adapter.ts)
+  'pair_mlp', // logit of the learned pair network over [a * b, |a - b|] of the sentence vectors (pair-mlp.ts)
 ] as const;
 
 /** Document frequencies of content-word stems in the training texts: rare words carry the
@@ -230,7 +231,7 @@ function lisLength(seq: number[]): number {
 }
 
 /** Computes the feature vector of a pair of analysed texts. */
-export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexicon, idf: Idf = NO_IDF, adapted = 0): Float64Array {
+export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexicon, idf: Idf = NO_IDF, adapted = 0, mlp = 0): Float64Array {
   const ta = A.tokens;
   const tb = B.tokens;
   // --- Alignment of content words and numbers: exact/morphological first, then synonyms.
@@ -488,6 +489,7 @@ export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexi
   f[k++] = idfAll > 0 ? idfMatched / idfAll : 1;
   f[k++] = Math.min(dirSwaps, 4);
   f[k++] = adapted;
+  f[k++] = mlp;
   return f;
 }
 
@@ -518,8 +520,8 @@ export class FeatureExtractor {
     return a;
   }
 
-  /** `adapted`: cos(W a, W b) of the two sentence vectors (Adapter.cosine). */
-  features(query: string, candidate: string, cosine: number, adapted = 0): Float64Array {
-    return pairFeatures(this.analyze(query), this.analyze(candidate), cosine, this.lex, this.idf, adapted);
+  /** `adapted`: cos(W a, W b) of the two sentence vectors (Adapter.cosine); `mlp`: PairMlp.logit. */
+  features(query: string, candidate: string, cosine: number, adapted = 0, mlp = 0): Float64Array {
+    return pairFeatures(this.analyze(query), this.analyze(candidate), cosine, this.lex, this.idf, adapted, mlp);
   }
 }

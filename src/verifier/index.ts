@@ -5,6 +5,7 @@ import type { PairVectors, Verifier, VerifierVeto } from '../core/ports.js';
 import { Adapter } from './adapter.js';
 import { FEATURE_NAMES, FeatureExtractor, Idf, vetoOf } from './features.js';
 import { Lexicon } from './lexicon.js';
+import { PairMlp } from './pair-mlp.js';
 import { calibrated, compileModel, thresholdForRate, validateWeights, type CompiledModel, type WeightsJson } from './model.js';
 
 export { FEATURE_NAMES } from './features.js';
@@ -17,6 +18,7 @@ export class HitVerifier implements Verifier {
   private readonly fx: FeatureExtractor;
   private readonly model: CompiledModel;
   private readonly adapter: Adapter | null;
+  private readonly pairMlp: PairMlp | null;
 
   constructor(
     readonly weights: WeightsJson,
@@ -26,12 +28,15 @@ export class HitVerifier implements Verifier {
     this.fx = new FeatureExtractor(lexicon, new Idf(weights.idf));
     this.model = compileModel(weights.model);
     this.adapter = weights.adapter === undefined ? null : Adapter.fromJson(weights.adapter);
+    this.pairMlp = weights.pairMlp === undefined ? null : PairMlp.fromJson(weights.pairMlp);
   }
 
   /** Feature vector of a pair (for diagnostics and tests). */
   features(query: string, candidate: string, similarity: number, vectors?: PairVectors): Float64Array {
     const adapted = this.adapter === null ? 0 : vectors === undefined ? similarity : this.adapter.cosine(vectors.query, vectors.candidate);
-    return this.fx.features(query, candidate, similarity, adapted);
+    // Without vectors the network has nothing to read: 0 is its "undecided" logit.
+    const mlp = this.pairMlp === null || vectors === undefined ? 0 : this.pairMlp.logit(vectors.query, vectors.candidate);
+    return this.fx.features(query, candidate, similarity, adapted, mlp);
   }
 
   score(query: string, candidate: string, similarity: number, vectors?: PairVectors): number {

@@ -1,4 +1,5 @@
 import type { AdapterJson } from './adapter.js';
+import type { PairMlpJson } from './pair-mlp.js';
 /** Inference side of the verifier's model: a JSON weights file holding either gradient-boosted
  * trees or a logistic regression over the features of features.ts, a Platt calibration of its
  * margin, and operating points (score thresholds per maximum false-hit rate). */
@@ -61,6 +62,8 @@ export interface WeightsJson {
   operatingPoints: OperatingPoint[];
   /** Learned projection for the `adapted_cosine` feature (absent in older weights). */
   adapter?: AdapterJson;
+  /** Pair network for the `pair_mlp` feature (absent in older weights). */
+  pairMlp?: PairMlpJson;
   /** Free-form training summary (sizes, metrics); not used at run time. */
   training?: Record<string, unknown>;
 }
@@ -166,5 +169,6 @@ export function validateWeights(w: unknown, where: string): WeightsJson {
   if (o.calibration?.kind !== 'platt') fail('calibration missing');
   if (!Array.isArray(o.operatingPoints) || o.operatingPoints.length === 0) fail('operating points missing');
   if (o.adapter !== undefined && (typeof o.adapter.w !== 'string' || !(o.adapter.rank > 0) || !(o.adapter.dims > 0))) fail('adapter malformed');
+  if (o.pairMlp !== undefined && (typeof o.pairMlp.params !== 'string' || !(o.pairMlp.hidden > 0) || !(o.pairMlp.dims > 0))) fail('pair mlp malformed');
   return o as WeightsJson;
 }

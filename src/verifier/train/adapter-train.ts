@@ -1,5 +1,5 @@
 import { Adapter } from '../adapter.js';
-import { seededRandom } from '../../util/random.js';
+import { seededRandom, shuffle } from '../../util/random.js';
 
 export interface AdapterPair {
   a: Float32Array;
@@ -13,6 +13,8 @@ export interface AdapterParams {
   /** Adam step for W. */
   lr: number;
   batch: number;
+  /** Decoupled weight decay per step, relative to lr (AdamW); 0 = none. */
+  wd?: number;
   seed: number;
 }
 
@@ -23,7 +25,7 @@ interface Fit {
   tau: number;
 }
 
-class Adam {
+export class Adam {
   private readonly m: Float64Array;
   private readonly v: Float64Array;
   private t = 0;
@@ -89,6 +91,7 @@ export function trainAdapter(pairs: readonly AdapterPair[], p: AdapterParams, lo
   const gauss = (): number => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
   const f: Fit = { w: new Float64Array(p.rank * dims).map(() => gauss() / Math.sqrt(p.rank)), alpha: 10, tau: 0.8 };
   const adamW = new Adam(f.w.length, p.lr);
+  const decay = 1 - p.lr * (p.wd ?? 0);
   const ab = Float64Array.of(f.alpha, f.tau);
   const adamAb = new Adam(2, 0.01);
   const gW = new Float64Array(f.w.length);
@@ -96,10 +99,7 @@ export function trainAdapter(pairs: readonly AdapterPair[], p: AdapterParams, lo
   const v = new Float64Array(p.rank);
   const order = [...pairs.keys()];
   for (let ep = 0; ep < p.epochs; ep++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rnd() * (i + 1));
-      [order[i], order[j]] = [order[j] as number, order[i] as number];
-    }
+    shuffle(order, rnd);
     let loss = 0;
     for (let st = 0; st < order.length; st += p.batch) {
       gW.fill(0);
@@ -113,6 +113,7 @@ export function trainAdapter(pairs: readonly AdapterPair[], p: AdapterParams, lo
       }
       for (let i = 0; i < gW.length; i++) gW[i] = (gW[i] as number) / (end - st);
       adamW.step(f.w, gW);
+      if (decay !== 1) for (let i = 0; i < f.w.length; i++) f.w[i] = (f.w[i] as number) * decay;
       adamAb.step(ab, gAb);
       f.alpha = ab[0] as number;
       f.tau = ab[1] as number;

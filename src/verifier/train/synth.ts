@@ -1,6 +1,9 @@
 import type { Lexicon } from '../lexicon.js';
 import { CURATED_ANTONYMS, KNOWN_ENTITIES, NUMBER_WORDS, STOPWORDS } from '../lists.js';
 import type { Pair } from './data.js';
+import { chatSurface, compoundFlip, retemplate } from './rephrase.js';
+
+export { compoundFlip, retemplate } from './rephrase.js';
 
 /** Rule-made training pairs for the near-miss families real data has too few of:
  * - negatives: one side of a paraphrase pair (or a copy of the same text) changed by one edit
@@ -273,47 +276,6 @@ function otherNumber(w: string, r: Rand): string {
   return String(out);
 }
 
-/** Request framings that ask the same thing: "How do I X?" = "What's the best way to X?",
- * "Explain X" = "Can you explain X?", "Write X" = "Could you write X?". Generic chat idioms,
- * written from the way people phrase requests, not from any evaluation file. */
-const TEMPLATE_GROUPS: readonly (readonly string[])[] = [
-  [
-    'How do I', 'How can I', 'How to', 'How should I', 'What is the best way to', "What's the best way to",
-    'What is the way to', "What's the way to", 'What is the easiest way to', 'How would I', 'How do you', 'How can one',
-  ],
-  ['Explain', 'Can you explain', 'Please explain', 'Could you explain', 'Help me understand', 'I need an explanation of'],
-  ['What is', "What's", 'Can you tell me what is', 'Tell me what is'],
-  ['Write', 'Can you write', 'Please write', 'Help me write', 'Could you write', 'I need you to write'],
-  ['Give me', 'Can you give me', 'Please give me', 'I need', 'Could you give me'],
-  ['Can you', 'Could you', 'Please', 'Would you', 'I want you to'],
-];
-const escape = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const GROUP_RES = TEMPLATE_GROUPS.map((g) => new RegExp(`^(${[...g].sort((a, b) => b.length - a.length).map(escape).join('|')}) (.+)$`, 'iu'));
-/** "What is X?" asks for an explanation of X when X is a short noun phrase ("What is a closure?"). */
-const SHORT_CONCEPT = /^(an? |the )?[\p{L}\p{N}'+#.-]+( [\p{L}\p{N}'+#.-]+){0,3}\??$/u;
-
-/** The same request in another framing of its group, or null when the text uses none. */
-export function retemplate(text: string, r: Rand): string | null {
-  for (let g = 0; g < TEMPLATE_GROUPS.length; g++) {
-    const m = (GROUP_RES[g] as RegExp).exec(text);
-    if (m === null) continue;
-    const rest = m[2] as string;
-    const cur = (m[1] as string).toLowerCase();
-    if (g === 0 && r() < 0.15) return `${rest[0]?.toUpperCase() ?? ''}${rest.slice(1)}`; // imperative: "Boil an egg?"
-    if (g === 2 && SHORT_CONCEPT.test(rest) && r() < 0.5) return `${pick(TEMPLATE_GROUPS[1] as string[], r) as string} ${rest.replace(/\?$/u, '.')}`;
-    const others = (TEMPLATE_GROUPS[g] as string[]).filter((t) => t.toLowerCase() !== cur);
-    return `${pick(others, r) as string} ${rest}`;
-  }
-  return null;
-}
-
-/** "a list in Python" -> "a Python list" (a modifier moved before its noun), or null. */
-export function compoundFlip(text: string): string | null {
-  const m = /\b(a|an|the|my) ([a-z]{3,}) (in|for) ([A-Za-z][\w+#]*)\b/u.exec(text);
-  if (m === null || STOPWORDS.has((m[2] as string).toLowerCase()) || STOPWORDS.has((m[4] as string).toLowerCase())) return null;
-  return replaceAt(text, m.index, m[0].length, `${m[1]} ${m[4]} ${m[2]}`);
-}
-
 export interface SynthOptions {
   /** Negatives drawn per source paraphrase pair (expected). */
   negPerPair: number;
@@ -323,6 +285,16 @@ export interface SynthOptions {
   selfShare: number;
   /** Question-template paraphrases per source pair (expected; only texts using a template). */
   templatePerPair: number;
+  /** Wider chat-style framings and surface changes (greetings, thanks, no "?") for the template positives. */
+  chat?: boolean;
+}
+
+/** A rephrasing of `src` that keeps its meaning, or null (see rephrase.ts). */
+function rephrase(src: string, r: Rand, chat: boolean, templateShare: number): string | null {
+  const t = r() < templateShare ? retemplate(src, r, chat) : compoundFlip(src);
+  if (!chat) return t;
+  if (t === null) return r() < 0.3 ? chatSurface(src, r) : null;
+  return r() < 0.5 ? chatSurface(t, r) : t;
 }
 
 /** Makes synthetic pairs from paraphrase pairs, deterministically for a given PRNG. */
@@ -333,7 +305,7 @@ export function synthesize(base: readonly Pair[], pert: Perturber, opts: SynthOp
       // Any text and its own rephrasing (question template or compound flip) ask the same thing.
       if (r() < opts.templatePerPair * 0.5) {
         const src = r() < 0.5 ? p.a : p.b;
-        const t = r() < 0.7 ? retemplate(src, r) : compoundFlip(src);
+        const t = rephrase(src, r, opts.chat ?? false, 0.7);
         if (t !== null && t !== src) out.push({ id: `${p.id}~self-template`, source: 'synth-pos:template', a: src, b: t, label: 1 });
       }
       continue;
@@ -355,7 +327,7 @@ export function synthesize(base: readonly Pair[], pert: Perturber, opts: SynthOp
     if (r() < opts.templatePerPair) {
       const flip = r() < 0.5;
       const src = flip ? p.b : p.a;
-      const t = retemplate(src, r) ?? compoundFlip(src);
+      const t = opts.chat === true ? rephrase(src, r, true, 1) : (retemplate(src, r) ?? compoundFlip(src));
       if (t !== null && t !== src) out.push({ id: `${p.id}~template`, source: 'synth-pos:template', a: r() < 0.5 ? src : flip ? p.a : p.b, b: t, label: 1 });
     }
     if (r() < opts.posPerPair) {

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Adapter } from '../../../src/verifier/adapter.js';
-import { trainAdapter, type AdapterPair } from '../../../src/verifier/train/adapter-train.js';
-import { seededRandom } from '../../../src/util/random.js';
+import { trainAdapter } from '../../../src/verifier/train/adapter-train.js';
+import { signPairs, unit } from '../../support/sign-pairs.js';
 
-const unit = (v: number[]): Float32Array => {
-  const n = Math.hypot(...v);
-  return Float32Array.from(v.map((x) => x / n));
-};
 
 describe('Adapter', () => {
   it('round-trips through JSON and computes cos(Wa, Wb)', () => {
@@ -26,15 +22,7 @@ describe('Adapter', () => {
 
 describe('trainAdapter', () => {
   it('learns which dimension decides sameness, deterministically', () => {
-    // Pairs agree on dims 1..7 (noise) and are the same question only when dim 0 has the same sign.
-    const r = seededRandom(5);
-    const pairs: AdapterPair[] = [];
-    for (let i = 0; i < 600; i++) {
-      const base = Array.from({ length: 8 }, () => r() * 2 - 1);
-      const y = (i % 2) as 0 | 1;
-      const other = base.map((x, k) => (k === 0 ? (y === 1 ? x : -x) : x + (r() - 0.5) * 0.2));
-      pairs.push({ a: unit(base), b: unit(other), y });
-    }
+    const pairs = signPairs();
     const params = { rank: 4, epochs: 6, lr: 0.01, batch: 16, seed: 9 };
     const ad = trainAdapter(pairs, params);
     let sep = 0;
