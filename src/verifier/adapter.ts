@@ -1,3 +1,5 @@
+import { dotAt } from './dot.js';
+
 /** A learned low-rank projection of the sentence vectors: the verifier's `adapted_cosine` feature
  * is cos(W a, W b). Trained on the fit pairs (src/verifier/train/adapter-train.ts), it re-weights
  * the embedding's directions toward what separates "same question" from "same topic"; on QQP dev
@@ -15,6 +17,11 @@ export class Adapter {
   readonly rank: number;
   readonly dims: number;
   private readonly w: Float32Array;
+  /** W as float64 for inference (no float32 -> float64 conversion in the inner loop). */
+  private readonly w64: Float64Array;
+  /** The last first argument and its projection W a: a lookup compares one query with up to 8
+   * candidates, so the query is projected once. Vectors are never mutated after embedding. */
+  private lastA: ArrayLike<number> | undefined;
   private readonly u: Float64Array;
   private readonly v: Float64Array;
 
@@ -23,6 +30,7 @@ export class Adapter {
     this.rank = rank;
     this.dims = dims;
     this.w = w;
+    this.w64 = Float64Array.from(w);
     this.u = new Float64Array(rank);
     this.v = new Float64Array(rank);
   }
@@ -40,22 +48,21 @@ export class Adapter {
     return { rank: this.rank, dims: this.dims, w: buf.toString('base64') };
   }
 
+  /** out = W x. */
+  private project(x: ArrayLike<number>, out: Float64Array): void {
+    const { w64, dims } = this;
+    for (let r = 0; r < this.rank; r++) out[r] = dotAt(w64, r * dims, x, dims);
+  }
+
   /** cos(W a, W b), -1..1; 0 when a vector is missing or of the wrong size. */
   cosine(a: ArrayLike<number> | undefined, b: ArrayLike<number> | undefined): number {
     if (a === undefined || b === undefined || a.length !== this.dims || b.length !== this.dims) return 0;
-    const { w, u, v, dims } = this;
-    for (let r = 0; r < this.rank; r++) {
-      let x = 0;
-      let y = 0;
-      const o = r * dims;
-      for (let c = 0; c < dims; c++) {
-        const wc = w[o + c] as number;
-        x += wc * (a[c] as number);
-        y += wc * (b[c] as number);
-      }
-      u[r] = x;
-      v[r] = y;
+    const { u, v } = this;
+    if (a !== this.lastA) {
+      this.project(a, u);
+      this.lastA = a;
     }
+    this.project(b, v);
     let uu = 0;
     let vv = 0;
     let uv = 0;

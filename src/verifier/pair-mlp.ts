@@ -4,6 +4,8 @@
  * which coordinates agree and which differ, so "same topic, other question" patterns that keep
  * the cosine high can still be told apart. Trained out of fold like the adapter
  * (src/verifier/train/pair-mlp-train.ts). */
+import { dotAt } from './dot.js';
+
 export interface PairMlpJson {
   /** Hidden units. */
   hidden: number;
@@ -30,6 +32,9 @@ export function pairInput(a: ArrayLike<number>, b: ArrayLike<number>, out: Float
 
 export class PairMlp {
   private readonly x: Float64Array;
+  /** A float64 snapshot of the parameters taken at construction, for inference (no conversion in
+   * the inner loop); training reads and updates `p` itself (pair-mlp-train.ts). */
+  private readonly p64: Float64Array;
 
   constructor(
     readonly hidden: number,
@@ -39,6 +44,7 @@ export class PairMlp {
   ) {
     if (p.length !== PairMlp.size(hidden, dims)) throw new Error(`pair mlp: expected ${PairMlp.size(hidden, dims)} parameters, got ${p.length}`);
     this.x = new Float64Array(2 * dims);
+    this.p64 = Float64Array.from(p);
   }
 
   static size(hidden: number, dims: number): number {
@@ -62,15 +68,13 @@ export class PairMlp {
   logit(a: ArrayLike<number> | undefined, b: ArrayLike<number> | undefined): number {
     if (a === undefined || b === undefined || a.length !== this.dims || b.length !== this.dims) return 0;
     const x = pairInput(a, b, this.x);
-    const { p, hidden } = this;
+    const { p64: p, hidden } = this;
     const n = 2 * this.dims;
     const b1 = hidden * n;
     const w2 = b1 + hidden;
     let out = p[w2 + hidden] as number;
     for (let h = 0; h < hidden; h++) {
-      let s = p[b1 + h] as number;
-      const o = h * n;
-      for (let c = 0; c < n; c++) s += (p[o + c] as number) * (x[c] as number);
+      const s = (p[b1 + h] as number) + dotAt(p, h * n, x, n);
       if (s > 0) out += (p[w2 + h] as number) * s;
     }
     return out;

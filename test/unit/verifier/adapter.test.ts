@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Adapter } from '../../../src/verifier/adapter.js';
 import { trainAdapter } from '../../../src/verifier/train/adapter-train.js';
+import { dotAt } from '../../../src/verifier/dot.js';
 import { signPairs, unit } from '../../support/sign-pairs.js';
-
 
 describe('Adapter', () => {
   it('round-trips through JSON and computes cos(Wa, Wb)', () => {
@@ -13,6 +13,26 @@ describe('Adapter', () => {
     expect(back.cosine(unit([1, 5, 0]), unit([-2, -3, 1]))).toBeCloseTo(-1, 6);
     expect(back.cosine(unit([1, 0, 0]), undefined)).toBe(0);
     expect(back.cosine(unit([1, 0]), unit([1, 0]))).toBe(0);
+  });
+
+  it('projects a repeated query once and still follows a new query', () => {
+    const w = Float32Array.from({ length: 4 * 6 }, (_, i) => Math.sin(i + 1));
+    const shared = new Adapter(4, 6, w);
+    const q1 = unit([1, 2, 0, -1, 3, 1]);
+    const q2 = unit([-2, 1, 1, 0, 0, 4]);
+    const cands = [unit([0, 1, 2, 3, 4, 5]), unit([5, -1, 0, 2, 1, 1]), unit([1, 1, 1, 1, 1, 1])];
+    for (const q of [q1, q1, q2, q1]) {
+      for (const c of cands) expect(shared.cosine(q, c)).toBeCloseTo(new Adapter(4, 6, w).cosine(q, c), 12);
+    }
+  });
+
+  it('computes dot products of any length with four partial sums', () => {
+    const w = Float64Array.from({ length: 20 }, (_, i) => i - 7);
+    for (const n of [0, 1, 3, 4, 7, 13]) {
+      const x = Array.from({ length: n }, (_, i) => 0.5 * i - 1);
+      const want = x.reduce((s, v, i) => s + v * (w[2 + i] as number), 0);
+      expect(dotAt(w, 2, x, n)).toBeCloseTo(want, 12);
+    }
   });
 
   it('rejects a weight array of the wrong size', () => {
