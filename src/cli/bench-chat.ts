@@ -1,6 +1,7 @@
 // Chat sidecar benchmark: POST /v1/chat/completions through dejavu in front of the scriptable fake
 // OpenAI server (test/support/fake-openai.ts), against the same fake called directly. Sequential
 // requests over one keep-alive undici Client per target; latencies are client-side, in ms.
+import { chatThroughput, type ChatLoad } from './bench-chat-load.js';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -83,6 +84,8 @@ export interface ChatBenchResult {
    * requests; hits never should). */
   fakeChatCalls: { received: number; expected: number };
   series: Record<SeriesName, ChatSeries>;
+  /** Chat hits under concurrency 1 / 8 / 32 (closed loop, as the REST throughput section). */
+  load: ChatLoad;
   /** p50 differences (dejavu minus direct) in ms and ratios (dejavu / direct). */
   overhead: {
     missMs: number;
@@ -255,7 +258,8 @@ export async function benchChat(service: Service, baseConfig: Config, opts: Chat
   await app.listen({ port: 0, host: '127.0.0.1' });
   const fakeUrl = new URL(fake.url);
   const direct: Target = { client: new Client(fakeUrl.origin), path: `${fakeUrl.pathname}/chat/completions`, target: 'fake' };
-  const dejavu: Target = { client: new Client(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`), path: '/v1/chat/completions', target: 'dejavu' };
+  const dejavuOrigin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const dejavu: Target = { client: new Client(dejavuOrigin), path: '/v1/chat/completions', target: 'dejavu' };
   const at = (list: readonly string[], i: number): string => list[i % list.length] as string;
   // dejavu asks upstream streams for their usage chunk (chat.stream_usage); direct streams ask too,
   // so that the fake does the same work on both paths.
@@ -296,6 +300,8 @@ export async function benchChat(service: Service, baseConfig: Config, opts: Chat
       warm,
       n,
     );
+    log('chat: hits under concurrency');
+    const load = await chatThroughput(dejavuOrigin, plain.slice(0, 64).map((p) => chatBody(p)), plain.map((p, i) => chatBody(paraphrase(p, i))), log);
     const s = { ...misses, ...hits, ...bypass } as Record<SeriesName, ChatSeries>;
     return {
       upstream: 'fake OpenAI server (test/support/fake-openai.ts) on 127.0.0.1',
@@ -303,8 +309,9 @@ export async function benchChat(service: Service, baseConfig: Config, opts: Chat
       requestsPerKind: n,
       warmupPerKind: warm,
       prompts: { candidatesEmbedded: embedded, kept: pool.length, maxPairCosine },
-      fakeChatCalls: { received: fake.chatCalls().length, expected: 8 * (warm + n) },
+      fakeChatCalls: { received: fake.chatCalls().length, expected: 8 * (warm + n) + load.checkMisses },
       series: s,
+      load,
       overhead: {
         missMs: p50(s.miss) - p50(s.direct),
         missRatio: p50(s.miss) / p50(s.direct),

@@ -83,19 +83,30 @@ export async function storeAll(cache: SemanticCache, prompts: readonly string[],
 
 export interface EmbedResult {
   latencyMs: Summary;
-  /** Sequential embeddings per second. */
+  /** Sequential embeddings per second (one in flight: one pool worker busy at a time). */
   perSecond: number;
+  /** The same embedder with `inFlight` calls outstanding (every pool worker busy): the ceiling. */
+  concurrent: { inFlight: number; latencyMs: Summary; perSecond: number };
 }
 
-/** Raw embedder latency: `warmup` untimed calls, then `calls` timed sequential calls. */
-export async function measureEmbedder(embedder: Embedder, prompts: readonly string[], calls: number, warmup: number): Promise<EmbedResult> {
+/** Raw embedder latency: `warmup` untimed calls, then `calls` timed sequential calls, then `calls`
+ * more with `inFlight` outstanding (distinct texts, so no memo can answer). */
+export async function measureEmbedder(embedder: Embedder, prompts: readonly string[], calls: number, warmup: number, inFlight: number): Promise<EmbedResult> {
   const at = (i: number): string => prompts[i % prompts.length] as string;
   for (let i = 0; i < warmup; i++) await embedder.embed(at(i));
   const samples: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < calls; i++) samples.push((await timed(() => embedder.embed(at(warmup + i)))).ms);
   const seconds = (performance.now() - t0) / 1000;
-  return { latencyMs: summarize(samples), perSecond: calls / seconds };
+  const parallel: number[] = [];
+  let next = 0;
+  const t1 = performance.now();
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < calls; i = next++) parallel.push((await timed(() => embedder.embed(at(warmup + calls + i)))).ms);
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const concurrent = { inFlight, latencyMs: summarize(parallel), perSecond: calls / ((performance.now() - t1) / 1000) };
+  return { latencyMs: summarize(samples), perSecond: calls / seconds, concurrent };
 }
 
 /** In-process lookups through SemanticCache, one at a time, decided by `options` (the service's

@@ -1,3 +1,4 @@
+import type { ChatLoad } from './bench-chat-load.js';
 import { BYPASS_TEMPERATURE, type ChatBenchResult, type ChatSeries, type SeriesName } from './bench-chat.js';
 import { KINDS, type EmbedResult, type Kind, type KindResult } from './bench-measure.js';
 import type { PromptSource } from './bench-prompts.js';
@@ -134,22 +135,32 @@ function chatSection(c: ChatBenchResult): string[] {
   ];
 }
 
-const TARGET_LABEL: Record<TargetName, string> = { exact: 'exact hit (REST lookup)', semantic: 'semantic hit (REST lookup)', bare: 'bare Fastify route (ceiling)' };
+const TARGET_LABEL: Record<TargetName, string> = {
+  exact: 'exact hit (REST lookup)',
+  semantic: 'semantic hit (REST lookup)',
+  chatExact: 'exact hit (chat completion)',
+  chatSemantic: 'semantic hit (chat completion)',
+  bare: 'bare Fastify route (ceiling)',
+};
 
-function throughputSection(t: ThroughputResult, embedsPerSecond: number): string[] {
-  const rows = t.runs.map((r) => {
+function throughputSection(t: ThroughputResult, chat: ChatLoad, embedsPerSecond: number, poolPerSecond: number): string[] {
+  const all = [...t.runs.filter((r) => r.target !== 'bare'), ...chat.runs, ...t.runs.filter((r) => r.target === 'bare')];
+  const rows = all.map((r) => {
     const seen = Object.entries(r.statuses).map(([k, v]) => `${k} ${v}`).join(', ');
     const cells = [TARGET_LABEL[r.target], String(r.concurrency), r.perSecond.toFixed(0), `${r.matched}/${r.requests}`, seen, ms(r.latencyMs.p50), ms(r.latencyMs.p99), ms(r.eventLoopDelayP99Ms)];
     return `| ${cells.join(' | ')} |`;
   });
-  const rate = (name: TargetName): string => (t.runs.find((r) => r.target === name && r.concurrency === 32)?.perSecond ?? Number.NaN).toFixed(0);
+  const at32 = (name: TargetName): number => all.find((r) => r.target === name && r.concurrency === 32)?.perSecond ?? Number.NaN;
+  const rate = (name: TargetName): string => at32(name).toFixed(0);
   return [
     '## Throughput under concurrency (HTTP)',
     '',
     `Closed loop: for concurrency c, an undici Pool with c connections (pipelining 1) and c loops sending`,
     `requests back to back; ${t.warmupMs} ms warm-up, then ${(t.durationMs / 1000).toFixed(1)} s measured (requests completed inside the window).`,
     `Semantic hits rotate through ${t.semanticProbes.used} of ${t.semanticProbes.checked} paraphrase probes that semantic-hit in a check pass; exact hits`,
-    'rotate through the stored prompts of the HTTP section. Client, dejavu and the bare route share one Node process,',
+    'rotate through the stored prompts of the HTTP section. Chat rows: POST /v1/chat/completions of the chat section\'s app (below),',
+    `exact hits rotate through 64 stored conversations, semantic hits through ${chat.semanticProbes.used} of ${chat.semanticProbes.checked} paraphrases that semantic-hit in a check pass.`,
+    'Client, dejavu and the bare route share one Node process,',
     `so the event-loop delay (monitorEventLoopDelay, ${t.loopResolutionMs} ms resolution, main thread) includes the client's work.`,
     '',
     '| target | concurrency | req/s | expected status | statuses seen | p50 ms | p99 ms | event-loop delay p99 ms |',
@@ -157,7 +168,9 @@ function throughputSection(t: ThroughputResult, embedsPerSecond: number): string
     ...rows,
     '',
     `- Semantic hits at c=32 vs the raw embedder (sequential, measured above): ${rate('semantic')} req/s / ${embedsPerSecond.toFixed(1)} embeds/s = x${t.ratios.semanticVsEmbedder.toFixed(2)}`,
+    `- Semantic hits at c=32 vs the embedder pool at full load (raw, measured above): ${rate('semantic')} / ${poolPerSecond.toFixed(1)} = x${(at32('semantic') / poolPerSecond).toFixed(2)} (what is left goes to HTTP, search, SQLite and the verifier on the main thread, which shares the 2 cores with the workers)`,
     `- Exact hits at c=32 vs the bare route at c=32: ${rate('exact')} / ${rate('bare')} req/s = x${t.ratios.exactVsBare.toFixed(2)}`,
+    `- Chat exact hits at c=32 vs the bare route: ${rate('chatExact')} / ${rate('bare')} req/s = x${(at32('chatExact') / at32('bare')).toFixed(2)}; chat semantic hits at c=32 vs the raw embedder: ${rate('chatSemantic')} / ${embedsPerSecond.toFixed(1)} = x${(at32('chatSemantic') / embedsPerSecond).toFixed(2)}`,
     `- Throughput section run time: ${t.seconds.toFixed(1)} s`,
   ];
 }
@@ -176,6 +189,7 @@ export function markdown(r: BenchReport): string {
     '|---|---:|---:|---:|---:|---:|',
     `| store (in-process, ${store.inFlight} in flight, embed + SQLite + HNSW) | ${store.entries} | | | ${ms(store.meanMs * store.inFlight)} | ${store.perSecond.toFixed(1)} entries/s (${store.seconds.toFixed(1)} s) |`,
     summaryRow('embedder.embed (raw)', embedder.latencyMs, `${embedder.perSecond.toFixed(1)} embeds/s`),
+    summaryRow(`embedder.embed (raw, ${embedder.concurrent.inFlight} in flight over the pool)`, embedder.concurrent.latencyMs, `${embedder.concurrent.perSecond.toFixed(1)} embeds/s`),
     '',
     '## Lookup latency',
     '',
@@ -187,7 +201,7 @@ export function markdown(r: BenchReport): string {
     '',
     ...verifierCostSection(r.verifierCost),
     '',
-    ...throughputSection(r.throughput, embedder.perSecond),
+    ...throughputSection(r.throughput, r.chat.load, embedder.perSecond, embedder.concurrent.perSecond),
     '',
     ...chatSection(r.chat),
     '',

@@ -18,7 +18,7 @@ export const LOOP_RESOLUTION_MS = 1;
 /** Semantic probes checked (one sequential lookup each) before the runs; only hits are rotated. */
 const SEMANTIC_CHECK = 64;
 
-export type TargetName = 'exact' | 'semantic' | 'bare';
+export type TargetName = 'exact' | 'semantic' | 'bare' | 'chatExact' | 'chatSemantic';
 
 export interface ThroughputRun {
   target: TargetName;
@@ -52,18 +52,19 @@ export interface ThroughputResult {
   seconds: number;
 }
 
-interface Target {
+/** One closed-loop load: requests rotate through `bodies`, each answer is classified by `check`. */
+export interface LoadTarget {
   name: TargetName;
   origin: string;
   path: string;
   bodies: string[];
   /** Classifies one answer: the status label and whether it is the expected one. */
-  check: (code: number, body: unknown) => { label: string; ok: boolean };
+  check: (code: number, body: unknown, headers: Record<string, string | string[] | undefined>) => { label: string; ok: boolean };
 }
 
 const lookupBody = (prompt: string): string => JSON.stringify({ namespace: NAMESPACE, model: MODEL, prompt });
 
-function lookupCheck(expected: string): Target['check'] {
+function lookupCheck(expected: string): LoadTarget['check'] {
   return (code, body) => {
     if (code !== 200) return { label: `http_${code}`, ok: false };
     const status = (body as { status?: string }).status ?? 'unknown';
@@ -71,12 +72,13 @@ function lookupCheck(expected: string): Target['check'] {
   };
 }
 
-async function post(pool: Pool, path: string, body: string): Promise<{ code: number; json: unknown }> {
+export async function post(pool: Pool, path: string, body: string): Promise<{ code: number; json: unknown; headers: Record<string, string | string[] | undefined> }> {
   const res = await pool.request({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body });
-  return { code: res.statusCode, json: await res.body.json() };
+  return { code: res.statusCode, json: await res.body.json(), headers: res.headers };
 }
 
-async function runOne(target: Target, concurrency: number): Promise<ThroughputRun> {
+/** c loops over one Pool of c connections, for the warm-up and then the measured window. */
+export async function closedLoop(target: LoadTarget, concurrency: number): Promise<ThroughputRun> {
   const pool = new Pool(target.origin, { connections: concurrency, pipelining: 1 });
   const histogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   const samples: number[] = [];
@@ -91,10 +93,10 @@ async function runOne(target: Target, concurrency: number): Promise<ThroughputRu
       const start = performance.now();
       if (start >= windowEnd) return;
       const body = target.bodies[next++ % target.bodies.length] as string;
-      const { code, json } = await post(pool, target.path, body);
+      const { code, json, headers } = await post(pool, target.path, body);
       const end = performance.now();
       if (start < windowStart || end > windowEnd) continue; // warm-up, or straddling the end
-      const { label, ok } = target.check(code, json);
+      const { label, ok } = target.check(code, json, headers);
       statuses[label] = (statuses[label] ?? 0) + 1;
       if (ok) matched += 1;
       samples.push(end - start);
@@ -154,7 +156,7 @@ export async function benchThroughput(input: ThroughputInput): Promise<Throughpu
       await checkPool.close();
     }
     if (hitting.length === 0) throw new Error(`throughput: none of ${checked.length} semantic probes semantic-hit`);
-    const targets: Target[] = [
+    const targets: LoadTarget[] = [
       { name: 'exact', origin: input.origin, path: '/v1/cache/lookup', bodies: input.exact.map((p) => lookupBody(p.prompt)), check: lookupCheck('hit') },
       { name: 'semantic', origin: input.origin, path: '/v1/cache/lookup', bodies: hitting.map(lookupBody), check: lookupCheck('semantic-hit') },
       { name: 'bare', origin: `http://127.0.0.1:${barePort}`, path: '/echo', bodies: [lookupBody('bare route ceiling')], check: (code) => ({ label: code === 200 ? 'ok' : `http_${code}`, ok: code === 200 }) },
@@ -163,7 +165,7 @@ export async function benchThroughput(input: ThroughputInput): Promise<Throughpu
     for (const target of targets) {
       for (const c of CONCURRENCY) {
         input.log(`  throughput: ${target.name} at concurrency ${c}`);
-        runs.push(await runOne(target, c));
+        runs.push(await closedLoop(target, c));
       }
     }
     const rate = (name: TargetName): number => runs.find((r) => r.target === name && r.concurrency === 32)?.perSecond ?? Number.NaN;

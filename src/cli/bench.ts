@@ -33,8 +33,9 @@ const PAIRS = resolve(REPO, '..', 'shared', 'data', 'pairs');
 const QQP = join(PAIRS, 'qqp_train.tsv');
 /** Raw embedder calls timed. */
 const EMBED_CALLS = 300;
-/** Stores in flight while filling the 10k cache: keeps both embedder pool workers busy. */
-const STORE_IN_FLIGHT = 8;
+/** Calls in flight when storing the 10k entries and when timing the embedder pool at full load:
+ * enough to keep both pool workers busy. */
+const IN_FLIGHT = 8;
 
 interface Args extends ScaleArgs {
   entries: number;
@@ -133,12 +134,12 @@ async function httpLookups(
 async function measure(service: Service, config: Config, args: Args, lap: (name: string) => void): Promise<Measured> {
   const prompts = storedPrompts(args.entries, args.qqp);
   log(`storing ${args.entries} entries (prompts: ${prompts.source})`);
-  const { ms: storeMs, labels } = await storeAll(service.cache, prompts.stored, STORE_IN_FLIGHT, (done, rate) => log(`  ${done} stored (${rate.toFixed(0)} entries/s over the last 1000)`));
+  const { ms: storeMs, labels } = await storeAll(service.cache, prompts.stored, IN_FLIGHT, (done, rate) => log(`  ${done} stored (${rate.toFixed(0)} entries/s over the last 1000)`));
   const storeSec = storeMs / 1000;
   if (prompts.source === 'qqp') seedScaleEmbeddings(service, prompts.stored, labels, args.cacheDir);
   lap(`store ${args.entries} entries through the cache`);
   log('timing the raw embedder');
-  const embedder = await measureEmbedder(service.embedder, prompts.stored, EMBED_CALLS, WARMUP);
+  const embedder = await measureEmbedder(service.embedder, prompts.stored, EMBED_CALLS, WARMUP, IN_FLIGHT);
   const probes = buildProbes(prompts.stored, args.lookups, WARMUP);
   const options = lookupOptions(config, service.cache.verifier, undefined, undefined);
   log('in-process lookups');
@@ -155,7 +156,7 @@ async function measure(service: Service, config: Config, args: Args, lap: (name:
   lap('chat sidecar');
   return {
     prompts: { source: prompts.source, entries, lookupsPerKind: args.lookups },
-    store: { entries: prompts.stored.length, inFlight: STORE_IN_FLIGHT, seconds: storeSec, perSecond: prompts.stored.length / storeSec, meanMs: storeMs / prompts.stored.length },
+    store: { entries: prompts.stored.length, inFlight: IN_FLIGHT, seconds: storeSec, perSecond: prompts.stored.length / storeSec, meanMs: storeMs / prompts.stored.length },
     embedder,
     lookup: { inProcess, http },
     verifierCost,
