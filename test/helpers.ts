@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseConfig, type Config } from '../src/config.js';
 import type { Clock, Embedder } from '../src/core/ports.js';
+import type { StoredEntry } from '../src/core/types.js';
 import { TransformersEmbedder } from '../src/embedding/transformers-embedder.js';
 
 export const REPO = resolve(import.meta.dirname, '..');
@@ -83,4 +84,27 @@ export function runNpmScript(script: string, args: string[], env: Record<string,
     proc.once('error', reject);
     proc.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** A stored entry with label-derived fields (64-hex-long partition key and prompt hash, as the
+ * real ones), created at time 0 and never hit; `over` replaces any field. */
+export function storedEntry(label: number, over: Partial<StoredEntry> = {}): StoredEntry {
+  return {
+    id: `id-${label}`,
+    label,
+    namespace: 'ns',
+    partitionKey: 'p'.repeat(64),
+    model: null,
+    prompt: `prompt ${label}`,
+    promptHash: String(label).padStart(64, '0'),
+    response: `answer ${label}`,
+    embedder: 'e',
+    createdAt: 0,
+    expiresAt: null,
+    hitCount: 0,
+    lastHitAt: null,
+    metadata: null,
+    seq: label,
+    ...over,
+  };
 }

@@ -1,3 +1,4 @@
+import { Lru } from '../util/lru.js';
 import type { RequestKey, StoredEntry } from './types.js';
 
 /** Entries held at most, and the longest prompt + string response (chars) worth holding. */
@@ -17,11 +18,12 @@ const MAX_CHARS = 16_384;
  * them: treat a looked-up entry as read-only.
  */
 export class ExactMemo {
-  /** Least recently used first. */
-  private readonly byKey = new Map<string, StoredEntry>();
+  private readonly byKey: Lru<string, StoredEntry>;
   private readonly keyByLabel = new Map<number, string>();
 
-  constructor(private readonly maxEntries = EXACT_MEMO_ENTRIES) {}
+  constructor(private readonly maxEntries = EXACT_MEMO_ENTRIES) {
+    this.byKey = new Lru(maxEntries);
+  }
 
   /** Partition key and prompt hash are fixed-length hex, so this concatenation is unambiguous. */
   private static id(key: Pick<RequestKey, 'namespace' | 'partitionKey' | 'promptHash'>): string {
@@ -34,13 +36,7 @@ export class ExactMemo {
 
   /** The held entry for the key (marked most recently used), or undefined. */
   get(key: RequestKey): StoredEntry | undefined {
-    const id = ExactMemo.id(key);
-    const entry = this.byKey.get(id);
-    if (entry !== undefined) {
-      this.byKey.delete(id);
-      this.byKey.set(id, entry);
-    }
-    return entry;
+    return this.byKey.get(ExactMemo.id(key));
   }
 
   /** Holds an entry just read from the store (skipped when its text is large). */
@@ -50,17 +46,14 @@ export class ExactMemo {
     const id = ExactMemo.id(entry);
     this.drop(entry.label);
     this.dropKey(entry);
-    if (this.byKey.size >= this.maxEntries) {
-      const oldest = this.byKey.values().next().value;
-      if (oldest !== undefined) this.drop(oldest.label);
-    }
-    this.byKey.set(id, entry);
+    const evicted = this.byKey.set(id, entry);
+    if (evicted !== undefined) this.keyByLabel.delete(evicted.label);
     this.keyByLabel.set(entry.label, id);
   }
 
   /** Forgets the entry stored under this key (it is being replaced). */
   dropKey(key: Pick<RequestKey, 'namespace' | 'partitionKey' | 'promptHash'>): void {
-    const entry = this.byKey.get(ExactMemo.id(key));
+    const entry = this.byKey.peek(ExactMemo.id(key));
     if (entry !== undefined) this.drop(entry.label);
   }
 

@@ -1,4 +1,4 @@
-import type { RequestKey, StoredEntry, StoreOptions } from './types.js';
+import type { RequestKey, StoredEntry, StoreOptions, VerifierVeto } from './types.js';
 
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
@@ -24,9 +24,6 @@ export interface PairVectors {
   query: Float32Array;
   candidate: Float32Array;
 }
-
-/** Pair rules the verifier applies before its learned score. */
-export type VerifierVeto = 'direction_swap';
 
 /** Scores whether a cached prompt asks the same thing as a new one, from signals the sentence
  * embedding misses (swapped directions, changed numbers, negation, antonyms, other entities). */

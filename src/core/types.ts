@@ -41,7 +41,10 @@ export interface RequestKey {
 
 /** Why a candidate was not served: cosine under the threshold, verifier score under its
  * threshold, a verifier veto (a rule, e.g. a swapped direction), or freshness. */
-export type RejectReason = 'below_threshold' | 'verifier_rejected' | 'direction_swap' | 'expired' | 'too_old';
+export type RejectReason = 'below_threshold' | 'verifier_rejected' | VerifierVeto | 'expired' | 'too_old';
+
+/** Pair rules the verifier applies before its learned score. */
+export type VerifierVeto = 'direction_swap';
 
 export interface Candidate {
   entry: StoredEntry;
@@ -50,7 +53,7 @@ export interface Candidate {
   /** Hit verifier's probability that both prompts ask the same thing, when it was consulted. */
   score?: number;
   /** Set when a verifier rule rejected the pair outright (its score is then 0). */
-  veto?: 'direction_swap';
+  veto?: VerifierVeto;
 }
 
 export interface RejectedCandidate extends Candidate {

@@ -1,4 +1,5 @@
 import type { Embedder } from '../core/ports.js';
+import { Lru } from '../util/lru.js';
 
 export interface MemoStats {
   /** Texts whose vector is held. */
@@ -18,8 +19,7 @@ export interface MemoStats {
  * callers pass normalised prompts (normalizePrompt), so equal prompts share an entry.
  * Failed embeddings are not remembered. Every caller gets its own copy of the vector. */
 export class MemoEmbedder implements Embedder {
-  /** Insertion order = recency order: a hit moves its key to the end, eviction takes the first. */
-  private readonly lru = new Map<string, Float32Array>();
+  private readonly lru: Lru<string, Float32Array>;
   private readonly inflight = new Map<string, Promise<Float32Array>>();
   private hits = 0;
   private shared = 0;
@@ -28,7 +28,9 @@ export class MemoEmbedder implements Embedder {
   constructor(
     readonly inner: Embedder,
     readonly capacity: number,
-  ) {}
+  ) {
+    this.lru = new Lru(capacity);
+  }
 
   get modelId(): string {
     return this.inner.modelId;
@@ -46,8 +48,6 @@ export class MemoEmbedder implements Embedder {
     const known = this.lru.get(text);
     if (known !== undefined) {
       this.hits += 1;
-      this.lru.delete(text);
-      this.lru.set(text, known);
       return Promise.resolve(known.slice());
     }
     let pending = this.inflight.get(text);
@@ -64,10 +64,7 @@ export class MemoEmbedder implements Embedder {
   private async embedOnce(text: string): Promise<Float32Array> {
     try {
       const v = await this.inner.embed(text);
-      if (this.capacity > 0) {
-        this.lru.set(text, v);
-        if (this.lru.size > this.capacity) this.lru.delete(this.lru.keys().next().value as string);
-      }
+      if (this.capacity > 0) this.lru.set(text, v);
       return v;
     } finally {
       this.inflight.delete(text);

@@ -9,6 +9,7 @@ import type { Ready } from '../ready.js';
 import { lookupOptions } from './lookup-options.js';
 import type { Metrics } from './metrics.js';
 import { entryJson, idParams, makeSchemas, namespaceParams, type LookupBody } from './schemas.js';
+import { Lru } from '../util/lru.js';
 
 export interface RouteDeps {
   config: Config;
@@ -27,25 +28,23 @@ function keyOf(body: KeyFields, maxChars: number): RequestKey {
 /** Keys of recent `{prompt}` lookups. requestKey() (NFKC, two SHA-256) is a pure function of
  * namespace, model and prompt, and exact hits repeat those; held keys are frozen (shared). */
 class KeyMemo {
-  private readonly keys = new Map<string, RequestKey>();
+  private readonly keys: Lru<string, RequestKey>;
   constructor(
     private readonly maxChars: number,
-    private readonly maxEntries = 2048,
+    maxEntries = 2048,
     private readonly maxPromptChars = 1024,
-  ) {}
+  ) {
+    this.keys = new Lru(maxEntries);
+  }
 
   keyOf(body: KeyFields): RequestKey {
     const { prompt, model, namespace } = body;
     if (prompt === undefined || body.messages !== undefined || prompt.length > this.maxPromptChars) return keyOf(body, this.maxChars);
     // Length prefixes keep the concatenation unambiguous (model absent = -1).
     const id = `${namespace.length}:${model === undefined ? -1 : model.length}:${namespace}${model ?? ''}${prompt}`;
-    let key = this.keys.get(id);
-    if (key !== undefined) {
-      this.keys.delete(id); // most recently used last
-    } else {
-      key = Object.freeze(keyOf(body, this.maxChars));
-      if (this.keys.size >= this.maxEntries) this.keys.delete(this.keys.keys().next().value as string);
-    }
+    const held = this.keys.get(id);
+    if (held !== undefined) return held;
+    const key = Object.freeze(keyOf(body, this.maxChars));
     this.keys.set(id, key);
     return key;
   }

@@ -1,4 +1,4 @@
-import { dotAt } from './dot.js';
+import { decodeF32, dotAt, encodeF32 } from './dense.js';
 
 /** A learned low-rank projection of the sentence vectors: the verifier's `adapted_cosine` feature
  * is cos(W a, W b). Trained on the fit pairs (src/verifier/train/adapter-train.ts), it re-weights
@@ -36,16 +36,11 @@ export class Adapter {
   }
 
   static fromJson(j: AdapterJson): Adapter {
-    const buf = Buffer.from(j.w, 'base64');
-    const w = new Float32Array(j.rank * j.dims);
-    for (let i = 0; i < w.length; i++) w[i] = buf.readFloatLE(i * 4);
-    return new Adapter(j.rank, j.dims, w);
+    return new Adapter(j.rank, j.dims, decodeF32(j.w, j.rank * j.dims));
   }
 
   toJson(): AdapterJson {
-    const buf = Buffer.alloc(this.w.length * 4);
-    for (let i = 0; i < this.w.length; i++) buf.writeFloatLE(this.w[i] as number, i * 4);
-    return { rank: this.rank, dims: this.dims, w: buf.toString('base64') };
+    return { rank: this.rank, dims: this.dims, w: encodeF32(this.w) };
   }
 
   /** out = W x. */

@@ -1,3 +1,5 @@
+import type { VerifierVeto } from '../core/types.js';
+import { Lru } from '../util/lru.js';
 import type { Lexicon } from './lexicon.js';
 import { KNOWN_ENTITIES, ROLE_MARKERS } from './lists.js';
 import { analyze, type Analysis, type Token } from './text.js';
@@ -94,7 +96,7 @@ const ANTONYM_PAIRS = FEATURE_NAMES.indexOf('antonym_pairs');
  * wrong answer costs more than the ~0.2 % of true paraphrases the rule also turns away on the
  * fit data. An antonym on the same pair ("X greater than Y" / "Y smaller than X") restores the
  * meaning, so it lifts the veto. */
-export function vetoOf(x: ArrayLike<number>): 'direction_swap' | null {
+export function vetoOf(x: ArrayLike<number>): VerifierVeto | null {
   return (x[DIRECTION_SWAPS] as number) > 0 && x[ANTONYM_PAIRS] === 0 ? 'direction_swap' : null;
 }
 
@@ -496,27 +498,21 @@ export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexi
 /** Analyses texts with a small LRU cache: a query is compared with up to 8 candidates, and
  * popular cached prompts come back often. */
 export class FeatureExtractor {
-  private readonly cache = new Map<string, Analysis>();
+  private readonly cache: Lru<string, Analysis>;
 
   constructor(
     readonly lex: Lexicon,
     readonly idf: Idf = NO_IDF,
-    private readonly cacheSize = 1024,
-  ) {}
+    cacheSize = 1024,
+  ) {
+    this.cache = new Lru(cacheSize);
+  }
 
   analyze(text: string): Analysis {
     const hit = this.cache.get(text);
-    if (hit !== undefined) {
-      this.cache.delete(text);
-      this.cache.set(text, hit);
-      return hit;
-    }
+    if (hit !== undefined) return hit;
     const a = analyze(text, this.lex);
     this.cache.set(text, a);
-    if (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value as string;
-      this.cache.delete(oldest);
-    }
     return a;
   }
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { PairVectors, Verifier, VerifierVeto } from '../core/ports.js';
+import type { PairVectors, Verifier } from '../core/ports.js';
+import type { VerifierVeto } from '../core/types.js';
 import { Adapter } from './adapter.js';
 import { FEATURE_NAMES, FeatureExtractor, Idf, vetoOf } from './features.js';
 import { Lexicon } from './lexicon.js';

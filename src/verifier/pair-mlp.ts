@@ -4,7 +4,7 @@
  * which coordinates agree and which differ, so "same topic, other question" patterns that keep
  * the cosine high can still be told apart. Trained out of fold like the adapter
  * (src/verifier/train/pair-mlp-train.ts). */
-import { dotAt } from './dot.js';
+import { decodeF32, dotAt, encodeF32 } from './dense.js';
 
 export interface PairMlpJson {
   /** Hidden units. */
@@ -52,16 +52,11 @@ export class PairMlp {
   }
 
   static fromJson(j: PairMlpJson): PairMlp {
-    const buf = Buffer.from(j.params, 'base64');
-    const p = new Float32Array(PairMlp.size(j.hidden, j.dims));
-    for (let i = 0; i < p.length; i++) p[i] = buf.readFloatLE(i * 4);
-    return new PairMlp(j.hidden, j.dims, p);
+    return new PairMlp(j.hidden, j.dims, decodeF32(j.params, PairMlp.size(j.hidden, j.dims)));
   }
 
   toJson(): PairMlpJson {
-    const buf = Buffer.alloc(this.p.length * 4);
-    for (let i = 0; i < this.p.length; i++) buf.writeFloatLE(this.p[i] as number, i * 4);
-    return { hidden: this.hidden, dims: this.dims, params: buf.toString('base64') };
+    return { hidden: this.hidden, dims: this.dims, params: encodeF32(this.p) };
   }
 
   /** Output logit (log-odds of "same question"); 0 when a vector is missing or of the wrong size. */

@@ -3,7 +3,7 @@ import type { HitCount } from '../../src/core/ports.js';
 import { HitBatch } from '../../src/core/hit-batch.js';
 import { ExactMemo } from '../../src/core/exact-memo.js';
 import type { StoredEntry } from '../../src/core/types.js';
-import { FakeClock } from '../helpers.js';
+import { FakeClock, storedEntry } from '../helpers.js';
 
 function recorder(): { batches: HitCount[][]; write: (hits: readonly HitCount[]) => void; fail: boolean } {
   const r = {
@@ -83,7 +83,7 @@ describe('HitBatch', () => {
 
   it('overlay adds the pending hits to an entry read from the store', () => {
     const batch = new HitBatch(() => {}, new FakeClock(), { maxAgeMs: 1000, maxEntries: 100 });
-    const e = entry(7, { hitCount: 4, lastHitAt: 5 });
+    const e = storedEntry(7, { hitCount: 4, lastHitAt: 5 });
     expect(batch.overlay(e)).toBe(e);
     batch.record(7, 50);
     batch.record(7, 60);
@@ -92,33 +92,12 @@ describe('HitBatch', () => {
   });
 });
 
-function entry(label: number, over: Partial<StoredEntry> = {}): StoredEntry {
-  return {
-    id: `id-${label}`,
-    label,
-    namespace: 'ns',
-    partitionKey: 'p'.repeat(64),
-    model: null,
-    prompt: `prompt ${label}`,
-    promptHash: String(label).padStart(64, '0'),
-    response: `answer ${label}`,
-    embedder: 'e',
-    createdAt: 0,
-    expiresAt: null,
-    hitCount: 0,
-    lastHitAt: null,
-    metadata: null,
-    seq: label,
-    ...over,
-  };
-}
-
 describe('ExactMemo', () => {
   const key = (e: StoredEntry) => ({ namespace: e.namespace, partitionKey: e.partitionKey, promptHash: e.promptHash, model: null, prompt: e.prompt, text: e.prompt });
 
   it('holds entries by namespace + partition + prompt hash and forgets them by key, label or all', () => {
     const memo = new ExactMemo(10);
-    const [a, b, c] = [entry(1), entry(2), entry(3, { namespace: 'other' })];
+    const [a, b, c] = [storedEntry(1), storedEntry(2), storedEntry(3, { namespace: 'other' })];
     for (const e of [a, b, c]) memo.set(e);
     expect(memo.get(key(a))).toBe(a);
     expect(memo.get({ ...key(a), namespace: 'other' })).toBeUndefined();
@@ -134,7 +113,7 @@ describe('ExactMemo', () => {
 
   it('evicts the least recently used entry when full, and skips large entries', () => {
     const memo = new ExactMemo(2);
-    const [a, b, c] = [entry(1), entry(2), entry(3)];
+    const [a, b, c] = [storedEntry(1), storedEntry(2), storedEntry(3)];
     memo.set(a);
     memo.set(b);
     memo.get(key(a)); // a is now the most recently used
@@ -142,17 +121,17 @@ describe('ExactMemo', () => {
     expect(memo.get(key(b))).toBeUndefined();
     expect(memo.get(key(a))).toBe(a);
     expect(memo.get(key(c))).toBe(c);
-    memo.set(entry(4, { response: 'x'.repeat(20_000) }));
-    expect(memo.get(key(entry(4)))).toBeUndefined();
+    memo.set(storedEntry(4, { response: 'x'.repeat(20_000) }));
+    expect(memo.get(key(storedEntry(4)))).toBeUndefined();
     expect(memo.size).toBe(2);
     expect(new ExactMemo(0).size).toBe(0);
   });
 
   it('a re-read entry replaces the held one for the same key', () => {
     const memo = new ExactMemo(10);
-    memo.set(entry(1, { response: 'old' }));
-    memo.set(entry(1, { response: 'new' }));
-    expect(memo.get(key(entry(1)))?.response).toBe('new');
+    memo.set(storedEntry(1, { response: 'old' }));
+    memo.set(storedEntry(1, { response: 'new' }));
+    expect(memo.get(key(storedEntry(1)))?.response).toBe('new');
     expect(memo.size).toBe(1);
   });
 });

@@ -1,30 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { decide, freshnessProblem, type PolicyContext } from '../../src/core/policy.js';
 import type { Candidate, StoredEntry } from '../../src/core/types.js';
+import { storedEntry } from '../helpers.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 let nextLabel = 1;
 
+/** A fresh label each time, created a minute before NOW. */
 function entry(over: Partial<StoredEntry> = {}): StoredEntry {
-  const label = nextLabel++;
-  return {
-    id: `id-${label}`,
-    label,
-    namespace: 'ns',
-    partitionKey: 'p',
-    model: null,
-    prompt: `prompt ${label}`,
-    promptHash: `h${label}`,
-    response: `answer ${label}`,
-    embedder: 'test',
-    createdAt: NOW - 60_000,
-    expiresAt: null,
-    hitCount: 0,
-    lastHitAt: null,
-    metadata: null,
-    seq: label,
-    ...over,
-  };
+  return storedEntry(nextLabel++, { createdAt: NOW - 60_000, ...over });
 }
 
 const cand = (similarity: number, over: Partial<StoredEntry> = {}): Candidate => ({ entry: entry(over), similarity });

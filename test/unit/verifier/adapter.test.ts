@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Adapter } from '../../../src/verifier/adapter.js';
 import { trainAdapter } from '../../../src/verifier/train/adapter-train.js';
-import { dotAt } from '../../../src/verifier/dot.js';
+import { dotAt } from '../../../src/verifier/dense.js';
 import { signPairs, unit } from '../../support/sign-pairs.js';
 
 describe('Adapter', () => {
