@@ -191,13 +191,31 @@ export function isDirectionalSwap(r1: string, r2: string): boolean {
   return DIRECTIONAL.has(r1) || DIRECTIONAL.has(r2);
 }
 
-/** The nearest role marker at most 3 tokens before token i ('' when none). */
-function roleOf(tokens: Token[], i: number): string {
-  for (let k = i - 1; k >= 0 && k >= i - 3; k--) {
+/** Markers that give the same direction: "copy from X to Y" = "copy from X into Y" (direction
+ * swaps only; the role features keep the markers as written, as the model was trained). */
+const SAME_ROLE: ReadonlyMap<string, string> = new Map([
+  ['into', 'to'],
+  ['onto', 'to'],
+  ['toward', 'to'],
+  ['towards', 'to'],
+  ['versus', 'vs'],
+]);
+
+/** The nearest role marker at most `reach` tokens before token i ('' when none). */
+function roleOf(tokens: Token[], i: number, reach = 3): string {
+  for (let k = i - 1; k >= 0 && k >= i - reach; k--) {
     const t = tokens[k] as Token;
     if (ROLE_MARKERS.has(t.lower)) return t.lower;
   }
   return '';
+}
+
+/** Direction of token i for the swap rule: its role marker up to 4 tokens back ("into a running
+ * Docker container"), with to/into/onto/towards as one. Measured on the fit files against reach 3:
+ * PAWS paraphrases refused 14 -> 9 of 3,532, QQP 45 -> 46 of 22,453, PAWS near-misses 357 -> 364. */
+function directionOf(tokens: Token[], i: number): string {
+  const r = roleOf(tokens, i, 4);
+  return SAME_ROLE.get(r) ?? r;
 }
 
 const COMPOUND_LINKS = new Set(['of', 'in', 'for', 'on', 'from', 'with', 'at', 'about']);
@@ -413,6 +431,8 @@ export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexi
   let dirSwaps = 0;
   const roleA = pairs.map(([i]) => roleOf(ta, i));
   const roleB = pairs.map(([, j]) => roleOf(tb, j));
+  const dirA = pairs.map(([i]) => directionOf(ta, i));
+  const dirB = pairs.map(([, j]) => directionOf(tb, j));
   for (let p = 0; p < m; p++) {
     const [i, j] = pairs[p] as [number, number];
     if (prevA(i) !== prevB(j)) prevDiff++;
@@ -428,7 +448,9 @@ export function pairFeatures(A: Analysis, B: Analysis, cosine: number, lex: Lexi
         prevA(ip) !== prevA(iq) && prevA(ip) === prevB(jq) && prevA(iq) === prevB(jp) && prevA(ip) !== iq + 1 && prevA(iq) !== ip + 1;
       const rSwap = roleA[p] !== roleA[q] && roleA[p] === roleB[q] && roleA[q] === roleB[p];
       if (ctxSwap || rSwap) swaps++;
-      if (rSwap && isDirectionalSwap(roleA[p] as string, roleA[q] as string)) dirSwaps++;
+      const dp = dirA[p] as string;
+      const dq = dirA[q] as string;
+      if (dp !== dq && dp === dirB[q] && dq === dirB[p] && isDirectionalSwap(dp, dq)) dirSwaps++;
     }
   }
 

@@ -10,10 +10,15 @@ export interface Pair {
   a: string;
   b: string;
   label: 0 | 1;
+  /** Optional 5th column (near-miss family of hand-written sets). */
+  family?: string;
 }
 
 /** Files whose labels may be fitted on. */
 export const FIT_FILES = ['qqp_train', 'paws_dev', 'mrpc_train', 'stsb_dev'] as const;
+/** Hand-written chat-style pairs next to this file (rephrasings and near-miss families), written
+ * without sight of the test fixtures: a development measurement of chat traffic, never fitted on. */
+export const CHAT_DEV_FILE = 'chat-dev-pairs';
 /** Files that are only ever reported on. */
 export const TEST_FILES = ['qqp_test', 'paws_test', 'mrpc_test', 'stsb_test'] as const;
 
@@ -30,7 +35,8 @@ export function readPairs(dir: string, stem: string): Pair[] {
     const b = normalizePrompt(cols[2] as string);
     if (a === '' || b === '') continue;
     const label = (cols[3] as string).trim() === '1' ? 1 : 0;
-    out.push({ id: cols[0] as string, source: stem, a, b, label });
+    const family = cols[4]?.trim();
+    out.push({ id: cols[0] as string, source: stem, a, b, label, ...(family ? { family } : {}) });
   }
   return out;
 }

@@ -86,6 +86,10 @@ describe('pair features', () => {
     const same = feats('convert USD to EUR', 'convert USD into EUR');
     expect(same.role_swaps).toBe(0);
     expect(same.order_discordant).toBe(0);
+    // "to" and "into" give the same role, so a swap across them is still a direction swap.
+    const mixed = feats('copy a file from the container to the host', 'copy a file from the host into the container');
+    expect(mixed.direction_swaps).toBeGreaterThan(0);
+    expect(feats('move files from the host into the container', 'move files from the host to the container').direction_swaps).toBe(0);
   });
 
   it('see changed numbers', () => {
