@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { PairVectors, Verifier } from '../core/ports.js';
 import type { VerifierVeto } from '../core/types.js';
 import { Adapter } from './adapter.js';
-import { FEATURE_NAMES, FeatureExtractor, Idf, vetoOf } from './features.js';
+import { FEATURE_NAMES, FeatureExtractor, Idf, vetoOf, type PairRules } from './features.js';
 import { Lexicon } from './lexicon.js';
 import { PairMlp } from './pair-mlp.js';
 import { calibrated, compileModel, thresholdForRate, validateWeights, type CompiledModel, type WeightsJson } from './model.js';
@@ -33,11 +33,11 @@ export class HitVerifier implements Verifier {
   }
 
   /** Feature vector of a pair (for diagnostics and tests). */
-  features(query: string, candidate: string, similarity: number, vectors?: PairVectors): Float64Array {
+  features(query: string, candidate: string, similarity: number, vectors?: PairVectors, rules?: PairRules): Float64Array {
     const adapted = this.adapter === null ? 0 : vectors === undefined ? similarity : this.adapter.cosine(vectors.query, vectors.candidate);
     // Without vectors the network has nothing to read: 0 is its "undecided" logit.
     const mlp = this.pairMlp === null || vectors === undefined ? 0 : this.pairMlp.logit(vectors.query, vectors.candidate);
-    return this.fx.features(query, candidate, similarity, adapted, mlp);
+    return this.fx.features(query, candidate, similarity, adapted, mlp, rules);
   }
 
   score(query: string, candidate: string, similarity: number, vectors?: PairVectors): number {
@@ -46,8 +46,9 @@ export class HitVerifier implements Verifier {
 
   /** Vetoed pairs (see vetoOf) score 0 whatever the model says. */
   assess(query: string, candidate: string, similarity: number, vectors?: PairVectors): { score: number; veto: VerifierVeto | null } {
-    const x = this.features(query, candidate, similarity, vectors);
-    const veto = vetoOf(x);
+    const rules: PairRules = { directionSwaps: 0 };
+    const x = this.features(query, candidate, similarity, vectors, rules);
+    const veto = vetoOf(x, rules);
     if (veto !== null) return { score: 0, veto };
     return { score: calibrated(this.weights, this.model.margin(x)), veto: null };
   }

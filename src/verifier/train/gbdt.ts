@@ -303,3 +303,17 @@ export function fitPlatt(margins: number[], y: ArrayLike<number>): { a: number; 
   }
   return { a, b };
 }
+
+/** The average of several boosted models as one: every tree kept, leaf values divided by the
+ * number of models, bases averaged. Margin(x) = mean of the models' margins, so inference
+ * needs no change. Bagging models fitted on different row samples smooths the scores where
+ * the operating points sit (the top few percent), which one model fits noisily. */
+export function averageModels(models: readonly GbdtJson[]): GbdtJson {
+  const k = models.length;
+  if (k === 0) throw new Error('averageModels: no models');
+  return {
+    kind: 'gbdt',
+    base: models.reduce((s, m) => s + m.base, 0) / k,
+    trees: models.flatMap((m) => m.trees.map((t) => ({ ...t, value: t.value.map((v) => v / k) }))),
+  };
+}

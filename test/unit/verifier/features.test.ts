@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FEATURE_NAMES, FeatureExtractor, Idf, areAntonyms, countDocumentFrequencies, pairFeatures, type FeatureName } from '../../../src/verifier/features.js';
+import { FEATURE_NAMES, FeatureExtractor, Idf, areAntonyms, countDocumentFrequencies, pairFeatures, vetoOf, type FeatureName } from '../../../src/verifier/features.js';
 import { Lexicon } from '../../../src/verifier/lexicon.js';
 import { porterStem } from '../../../src/verifier/stem.js';
 import { analyze } from '../../../src/verifier/text.js';
@@ -86,10 +86,19 @@ describe('pair features', () => {
     const same = feats('convert USD to EUR', 'convert USD into EUR');
     expect(same.role_swaps).toBe(0);
     expect(same.order_discordant).toBe(0);
-    // "to" and "into" give the same role, so a swap across them is still a direction swap.
-    const mixed = feats('copy a file from the container to the host', 'copy a file from the host into the container');
-    expect(mixed.direction_swaps).toBeGreaterThan(0);
-    expect(feats('move files from the host into the container', 'move files from the host to the container').direction_swaps).toBe(0);
+  });
+
+  it('refuse a direction swap across "to" and "into", and through modifiers, by rule only', () => {
+    const refused = (a: string, b: string): [string | null, number] => {
+      const rules = { directionSwaps: 0 };
+      const x = fx.features(a, b, 0.95, 0, 0, rules);
+      return [vetoOf(x, rules), x[FEATURE_NAMES.indexOf('direction_swaps')] as number];
+    };
+    // The model's feature keeps the narrower reading it was trained on; the rule sees the swap.
+    expect(refused('copy a file from the container to the host', 'copy a file from the host into the container')).toEqual(['direction_swap', 0]);
+    expect(refused('copy a file from a container to the host', 'copy a file from the host into a running Docker container')[0]).toBe('direction_swap');
+    expect(refused('convert USD to EUR', 'convert EUR to USD')).toEqual(['direction_swap', 1]);
+    expect(refused('move files from the host into the container', 'move files from the host to the container')[0]).toBeNull();
   });
 
   it('see changed numbers', () => {
