@@ -113,7 +113,18 @@ export interface Ledger {
   recordSpend(namespace: string, promptTokens: number, completionTokens: number, costUsd: number | null): void;
   /** A hit that avoided paying `tokens` again. */
   recordSaving(namespace: string, tokens: number, costUsd: number | null): void;
+  /** Many hits' savings at once, summed per namespace (one transaction). */
+  recordSavings(totals: readonly SavingTotal[]): void;
   ledger(): LedgerRow[];
+}
+
+/** Savings of `hits` hits of one namespace; `unpriced` of them had no price (cost counted 0). */
+export interface SavingTotal {
+  namespace: string;
+  hits: number;
+  tokens: number;
+  costUsd: number;
+  unpriced: number;
 }
 
 /** Hits of one entry since the last flush of hit statistics. */

@@ -1,5 +1,6 @@
 import { ExactMemo } from './exact-memo.js';
-import { HitBatch, type HitBatchOptions } from './hit-batch.js';
+import { DEFAULT_HIT_BATCH, HitBatch, type HitBatchOptions } from './hit-batch.js';
+import { BatchedLedger } from './ledger-batch.js';
 import { decide, freshnessProblem, type PolicyContext } from './policy.js';
 import type { Clock, Embedder, EntryStore, IndexStats, Ledger, NewEntry, UpsertResult, VectorIndex, Verifier } from './ports.js';
 import { normalizePrompt } from './request-key.js';
@@ -43,6 +44,8 @@ export class SemanticCache {
   private readonly hits: HitBatch;
   /** Recently found exact-tier rows (see exact-memo.ts); every write below keeps it equal to SQLite. */
   private readonly memo: ExactMemo;
+  /** Savings of chat hits not yet written to the store (see ledger-batch.ts). */
+  private readonly savings: BatchedLedger | undefined;
 
   constructor(private readonly deps: SemanticCacheDeps) {
     this.memo = new ExactMemo(deps.exactMemoEntries);
@@ -54,6 +57,8 @@ export class SemanticCache {
       deps.clock,
       deps.hitBatch,
     );
+    const maxAgeMs = (deps.hitBatch ?? DEFAULT_HIT_BATCH).maxAgeMs;
+    this.savings = deps.ledger === undefined ? undefined : new BatchedLedger(deps.ledger, deps.clock, maxAgeMs);
   }
 
   get index(): VectorIndex {
@@ -82,7 +87,7 @@ export class SemanticCache {
   }
 
   get ledger(): Ledger | undefined {
-    return this.deps.ledger;
+    return this.savings;
   }
 
   private async embed(text: string): Promise<Float32Array> {
@@ -168,11 +173,19 @@ export class SemanticCache {
     return { ...entry, hitCount: entry.hitCount + pending.count, lastHitAt: pending.lastHitAt };
   }
 
-  /** Writes the batched hit statistics to the store in one transaction; returns how many entries
-   * it updated. Call before reading hit_count / last_hit_at straight from SQLite (LRU eviction)
-   * and before closing the store. */
+  /** Writes the batched hit statistics (and the chat hits' pending savings) to the store;
+   * returns how many entries it updated. Call before reading hit_count / last_hit_at straight
+   * from SQLite (LRU eviction) and before closing the store. */
   flushHits(): number {
-    return this.hits.flush();
+    let savingsError: unknown = null;
+    try {
+      this.savings?.flush();
+    } catch (err) {
+      savingsError = err; // still flush the hit counts; report after
+    }
+    const n = this.hits.flush();
+    if (savingsError !== null) throw savingsError;
+    return n;
   }
 
   /** Stores (or replaces, keeping the id) the answer for the key's normalised prompt. */

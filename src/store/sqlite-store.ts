@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EntryStore, HitCount, Ledger, LedgerRow, NewEntry, ShardRef, ShardStamp, UpsertResult } from '../core/ports.js';
+import type { EntryStore, HitCount, Ledger, LedgerRow, NewEntry, SavingTotal, ShardRef, ShardStamp, UpsertResult } from '../core/ports.js';
 import type { StoredEntry } from '../core/types.js';
 import { migrate } from './migrations.js';
 
@@ -107,8 +107,8 @@ export class SqliteStore implements EntryStore, Ledger {
           upstream_completion_tokens = upstream_completion_tokens + excluded.upstream_completion_tokens,
           upstream_cost_usd = upstream_cost_usd + excluded.upstream_cost_usd,
           unpriced = unpriced + excluded.unpriced`),
-      saving: db.prepare(`INSERT INTO ledger (namespace, hits, saved_tokens, saved_cost_usd, unpriced) VALUES (?, 1, ?, ?, ?)
-        ON CONFLICT(namespace) DO UPDATE SET hits = hits + 1, saved_tokens = saved_tokens + excluded.saved_tokens,
+      saving: db.prepare(`INSERT INTO ledger (namespace, hits, saved_tokens, saved_cost_usd, unpriced) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(namespace) DO UPDATE SET hits = hits + excluded.hits, saved_tokens = saved_tokens + excluded.saved_tokens,
           saved_cost_usd = saved_cost_usd + excluded.saved_cost_usd, unpriced = unpriced + excluded.unpriced`),
       ledger: db.prepare(`SELECT * FROM ledger ORDER BY namespace`),
       getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`),
@@ -221,7 +221,14 @@ export class SqliteStore implements EntryStore, Ledger {
   }
 
   recordSaving(namespace: string, tokens: number, costUsd: number | null): void {
-    this.stmt.saving.run(namespace, tokens, costUsd ?? 0, costUsd === null ? 1 : 0);
+    this.stmt.saving.run(namespace, 1, tokens, costUsd ?? 0, costUsd === null ? 1 : 0);
+  }
+
+  recordSavings(totals: readonly SavingTotal[]): void {
+    if (totals.length === 0) return;
+    this.db.transaction(() => {
+      for (const t of totals) this.stmt.saving.run(t.namespace, t.hits, t.tokens, t.costUsd, t.unpriced);
+    })();
   }
 
   ledger(): LedgerRow[] {
