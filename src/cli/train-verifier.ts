@@ -123,10 +123,10 @@ function fmt(x: number, d = 3): string {
 
 /** Pairs implied by transitivity among the real training pairs (--implied per shared text),
  * never re-creating a held-out pair. */
-function impliedFor(trainReal: Pair[], heldOut: Pair[]): ImpliedPair[] {
+function impliedFor(trainReal: Pair[], heldOut: () => Pair[]): ImpliedPair[] {
   const perHub = Number(args.implied);
   if (!(perHub > 0)) return [];
-  const ps = impliedPairs(trainReal, new Set(heldOut.map(pairKey)), { perHub, seed: 13 });
+  const ps = impliedPairs(trainReal, new Set(heldOut().map(pairKey)), { perHub, seed: 13 });
   const pos = ps.filter((p) => p.label === 1).length;
   log(`implied pairs: ${ps.length} (${pos} label 1, ${ps.length - pos} label 0), at most ${perHub} per shared text`);
   return ps;
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   const fold = (p: Pair): number => foldOfId(p.id);
   // Implied pairs train the learned views only; a half model gets one only when both pairs it was
   // implied by are in that half, so out-of-fold rows stay out of fold.
-  const implied = impliedFor(trainReal, [...devReal, ...TEST_FILES.flatMap((s) => readPairs(dataDir, s))]).filter((p) => cosOf(p) >= TRAIN_MIN_COS);
+  const implied = impliedFor(trainReal, () => [...devReal, ...TEST_FILES.flatMap((s) => readPairs(dataDir, s))]).filter((p) => cosOf(p) >= TRAIN_MIN_COS);
   const viewPairs = (k: number | null): Pair[] => [
     ...trainPairs.filter((p) => k === null || fold(p) !== k),
     ...implied.filter((p) => k === null || p.from.every((id) => foldOfId(id) !== k)),

@@ -1,12 +1,9 @@
+import { CoalescingBatch, type BatchLimits } from './coalescing-batch.js';
 import type { Clock, HitCount } from './ports.js';
 import type { StoredEntry } from './types.js';
 
-export interface HitBatchOptions {
-  /** Oldest unflushed hit age that makes the next hit flush, ms (also the service timer period). */
-  maxAgeMs: number;
-  /** Distinct entries pending that make the next hit flush. */
-  maxEntries: number;
-}
+/** maxAgeMs is also the service's flush timer period. */
+export type HitBatchOptions = BatchLimits;
 
 export const DEFAULT_HIT_BATCH: HitBatchOptions = { maxAgeMs: 1000, maxEntries: 4096 };
 
@@ -22,58 +19,33 @@ export const DEFAULT_HIT_BATCH: HitBatchOptions = { maxAgeMs: 1000, maxEntries: 
  * (only statistics: LRU order and counts, never entries).
  */
 export class HitBatch {
-  private readonly pending = new Map<number, HitCount>();
-  /** Clock time when the oldest pending hit was recorded; null when nothing is pending. */
-  private oldest: number | null = null;
-  /** After a failed automatic flush, the hot path does not retry before this time. */
-  private retryAt = 0;
+  private readonly batch: CoalescingBatch<number, HitCount>;
 
-  constructor(
-    private readonly write: (hits: readonly HitCount[]) => void,
-    private readonly clock: Clock,
-    private readonly options: HitBatchOptions = DEFAULT_HIT_BATCH,
-  ) {}
+  constructor(write: (hits: readonly HitCount[]) => void, clock: Clock, options: HitBatchOptions = DEFAULT_HIT_BATCH) {
+    this.batch = new CoalescingBatch(write, clock, options);
+  }
 
   /** Distinct entries with unflushed hits. */
   get size(): number {
-    return this.pending.size;
+    return this.batch.size;
   }
 
   /** Counts one hit at `at`; returns the entry's pending totals including it (before any flush
-   * this call triggers, so they add up with a row read before the call). */
+   * this call triggers, so they add up with a row read before the call). A hit is never failed
+   * for its statistics. */
   record(label: number, at: number): HitCount {
-    const prev = this.pending.get(label);
-    const hit: HitCount = { label, count: (prev?.count ?? 0) + 1, lastHitAt: at };
-    this.pending.set(label, hit);
-    const now = this.clock.now();
-    this.oldest ??= now;
-    if (now >= this.retryAt && (this.pending.size >= this.options.maxEntries || now - this.oldest >= this.options.maxAgeMs)) {
-      try {
-        this.flush();
-      } catch {
-        // Kept pending; the next periodic flush() (which throws, so the service logs it) or a
-        // hit after the back-off retries. A hit is never failed for its statistics.
-        this.retryAt = now + this.options.maxAgeMs;
-      }
-    }
-    return hit;
+    return this.batch.add(label, (prev) => ({ label, count: (prev?.count ?? 0) + 1, lastHitAt: at }));
   }
 
   /** The entry with its unflushed hits added (as a SQLite read after a flush would return it). */
   overlay(entry: StoredEntry): StoredEntry {
-    const hit = this.pending.get(entry.label);
+    const hit = this.batch.get(entry.label);
     return hit === undefined ? entry : { ...entry, hitCount: entry.hitCount + hit.count, lastHitAt: hit.lastHitAt };
   }
 
   /** Writes every pending hit in one transaction; returns how many entries it updated. On
    * failure nothing is written and the hits stay pending. */
   flush(): number {
-    if (this.pending.size === 0) return 0;
-    const hits = [...this.pending.values()];
-    this.write(hits);
-    this.pending.clear();
-    this.oldest = null;
-    this.retryAt = 0;
-    return hits.length;
+    return this.batch.flush();
   }
 }

@@ -1,27 +1,28 @@
+import { CoalescingBatch } from './coalescing-batch.js';
 import type { Clock, Ledger, LedgerRow, SavingTotal } from './ports.js';
 
 /**
  * The chat path's savings ledger with hits summed in memory per namespace and written in one
- * transaction, instead of one synchronous SQLite upsert per cache hit on the hot path (measured:
- * the largest single cost of a chat exact hit, about a tenth of its main-thread time).
+ * transaction (coalescing-batch.ts), instead of one synchronous SQLite upsert per cache hit on
+ * the hot path (measured: the largest single cost of a chat exact hit, about a tenth of its
+ * main-thread time).
  *
  * Pending savings are written when a hit finds the oldest one at least `maxAgeMs` old, on
  * flush() (the service's hit-statistics timer and close()), and before every ledger() read, so
  * readers always see every hit. Spend (one row per upstream call, off the hit path) is written
- * straight through. Savings recorded since the last flush are lost on SIGKILL / a crash.
+ * straight through. Savings recorded since the last flush are lost on SIGKILL / a crash; a hit
+ * is never failed for its accounting.
  */
 export class BatchedLedger implements Ledger {
-  private readonly pending = new Map<string, SavingTotal>();
-  /** Clock time of the oldest pending saving; null when nothing is pending. */
-  private oldest: number | null = null;
-  /** After a failed automatic flush, the hot path does not retry before this time. */
-  private retryAt = 0;
+  private readonly batch: CoalescingBatch<string, SavingTotal>;
 
   constructor(
     private readonly inner: Ledger,
-    private readonly clock: Clock,
-    private readonly maxAgeMs: number,
-  ) {}
+    clock: Clock,
+    maxAgeMs: number,
+  ) {
+    this.batch = new CoalescingBatch((totals) => inner.recordSavings(totals), clock, { maxAgeMs, maxEntries: Number.POSITIVE_INFINITY });
+  }
 
   recordSpend(namespace: string, promptTokens: number, completionTokens: number, costUsd: number | null): void {
     this.inner.recordSpend(namespace, promptTokens, completionTokens, costUsd);
@@ -43,36 +44,18 @@ export class BatchedLedger implements Ledger {
 
   /** Namespaces with unwritten savings. */
   get size(): number {
-    return this.pending.size;
+    return this.batch.size;
   }
 
   /** Writes every pending saving in one transaction; returns how many namespaces it touched.
    * On failure nothing is written and the savings stay pending. */
   flush(): number {
-    if (this.pending.size === 0) return 0;
-    const totals = [...this.pending.values()];
-    this.inner.recordSavings(totals);
-    this.pending.clear();
-    this.oldest = null;
-    this.retryAt = 0;
-    return totals.length;
+    return this.batch.flush();
   }
 
   private add(t: SavingTotal): void {
-    const p = this.pending.get(t.namespace);
-    this.pending.set(
-      t.namespace,
+    this.batch.add(t.namespace, (p) =>
       p === undefined ? { ...t } : { namespace: t.namespace, hits: p.hits + t.hits, tokens: p.tokens + t.tokens, costUsd: p.costUsd + t.costUsd, unpriced: p.unpriced + t.unpriced },
     );
-    const now = this.clock.now();
-    this.oldest ??= now;
-    if (now < this.retryAt || now - this.oldest < this.maxAgeMs) return;
-    try {
-      this.flush();
-    } catch {
-      // Kept pending for the next periodic flush() (which throws, so the service logs it); a
-      // hit is never failed for its accounting.
-      this.retryAt = now + this.maxAgeMs;
-    }
   }
 }

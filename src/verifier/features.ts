@@ -202,30 +202,29 @@ export function isDirectionalSwap(r1: string, r2: string): boolean {
 
 /** Markers that give the same direction: "copy from X to Y" = "copy from X into Y" (direction
  * swaps only; the role features keep the markers as written, as the model was trained). */
-const SAME_ROLE: ReadonlyMap<string, string> = new Map([
+const SAME_DIRECTION: ReadonlyMap<string, string> = new Map([
   ['into', 'to'],
   ['onto', 'to'],
   ['toward', 'to'],
   ['towards', 'to'],
-  ['versus', 'vs'],
 ]);
 
-/** The nearest role marker at most `reach` tokens before token i ('' when none). */
-function roleOf(tokens: Token[], i: number, reach = 3): string {
-  for (let k = i - 1; k >= 0 && k >= i - reach; k--) {
-    const t = tokens[k] as Token;
-    if (ROLE_MARKERS.has(t.lower)) return t.lower;
+/** Token i's role and direction, from one scan back for the nearest role marker ('' when none).
+ * Role (a model feature): the marker as written, at most 3 tokens back. Direction (the swap
+ * rule): up to 4 tokens back ("into a running Docker container"), to/into/onto/towards as one.
+ * Measured on the fit files, direction against role: paraphrases refused QQP 44 -> 46 of 22,453,
+ * PAWS 14 -> 9 of 3,532; near-misses refused QQP 125 -> 129 of 37,547, PAWS 346 -> 364 of 4,461. */
+function rolesOf(tokens: Token[], i: number): { role: string; direction: string } {
+  for (let k = i - 1; k >= 0 && k >= i - 4; k--) {
+    const w = (tokens[k] as Token).lower;
+    if (ROLE_MARKERS.has(w)) return { role: i - k <= 3 ? w : '', direction: SAME_DIRECTION.get(w) ?? w };
   }
-  return '';
+  return { role: '', direction: '' };
 }
 
-/** Direction of token i for the swap rule: its role marker up to 4 tokens back ("into a running
- * Docker container"), with to/into/onto/towards as one. Measured on the fit files against the
- * model's reading (markers as written, 3 back): paraphrases refused QQP 44 -> 46 of 22,453, PAWS
- * 14 -> 9 of 3,532; near-misses refused QQP 125 -> 129 of 37,547, PAWS 346 -> 364 of 4,461. */
-function directionOf(tokens: Token[], i: number): string {
-  const r = roleOf(tokens, i, 4);
-  return SAME_ROLE.get(r) ?? r;
+/** Items p and q of `a` changed places in `b` (they differ, and each sits where the other was). */
+function exchanged(a: readonly string[], b: readonly string[], p: number, q: number): boolean {
+  return a[p] !== a[q] && a[p] === b[q] && a[q] === b[p];
 }
 
 const COMPOUND_LINKS = new Set(['of', 'in', 'for', 'on', 'from', 'with', 'at', 'about']);
@@ -449,10 +448,12 @@ export function pairFeatures(
   let swaps = 0;
   let dirSwaps = 0;
   let ruleSwaps = 0;
-  const roleA = pairs.map(([i]) => roleOf(ta, i));
-  const roleB = pairs.map(([, j]) => roleOf(tb, j));
-  const dirA = pairs.map(([i]) => directionOf(ta, i));
-  const dirB = pairs.map(([, j]) => directionOf(tb, j));
+  const rolesA = pairs.map(([i]) => rolesOf(ta, i));
+  const rolesB = pairs.map(([, j]) => rolesOf(tb, j));
+  const roleA = rolesA.map((r) => r.role);
+  const roleB = rolesB.map((r) => r.role);
+  const dirA = rolesA.map((r) => r.direction);
+  const dirB = rolesB.map((r) => r.direction);
   for (let p = 0; p < m; p++) {
     const [i, j] = pairs[p] as [number, number];
     if (prevA(i) !== prevB(j)) prevDiff++;
@@ -466,12 +467,10 @@ export function pairFeatures(
       const [iq, jq] = pairs[q] as [number, number];
       const ctxSwap =
         prevA(ip) !== prevA(iq) && prevA(ip) === prevB(jq) && prevA(iq) === prevB(jp) && prevA(ip) !== iq + 1 && prevA(iq) !== ip + 1;
-      const rSwap = roleA[p] !== roleA[q] && roleA[p] === roleB[q] && roleA[q] === roleB[p];
+      const rSwap = exchanged(roleA, roleB, p, q);
       if (ctxSwap || rSwap) swaps++;
       if (rSwap && isDirectionalSwap(roleA[p] as string, roleA[q] as string)) dirSwaps++;
-      const dp = dirA[p] as string;
-      const dq = dirA[q] as string;
-      if (dp !== dq && dp === dirB[q] && dq === dirB[p] && isDirectionalSwap(dp, dq)) ruleSwaps++;
+      if (exchanged(dirA, dirB, p, q) && isDirectionalSwap(dirA[p] as string, dirA[q] as string)) ruleSwaps++;
     }
   }
 

@@ -46,6 +46,31 @@ export class Adam {
   }
 }
 
+/** Standard normal draws from a uniform PRNG (Box-Muller), for seeded weight initialisation. */
+export function gaussian(rnd: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+}
+
+/** `epochs` passes over rows 0..count-1 in a fresh seeded shuffle each, cut into minibatches of
+ * `batch`: `step(rows)` fits one minibatch and returns its summed loss; the mean loss per row is
+ * logged after each pass as "<name> epoch e/E". */
+export function trainEpochs(
+  count: number,
+  p: { epochs: number; batch: number },
+  rnd: () => number,
+  name: string,
+  log: (m: string) => void,
+  step: (rows: readonly number[]) => number,
+): void {
+  const order = Array.from({ length: count }, (_, i) => i);
+  for (let ep = 0; ep < p.epochs; ep++) {
+    shuffle(order, rnd);
+    let loss = 0;
+    for (let st = 0; st < order.length; st += p.batch) loss += step(order.slice(st, Math.min(st + p.batch, order.length)));
+    log(`${name} epoch ${ep + 1}/${p.epochs}: log-loss ${(loss / order.length).toFixed(4)}`);
+  }
+}
+
 /** Adds the logistic-loss gradient of one pair to gW; returns [loss, dLoss/dalpha, dLoss/dtau]. */
 function pairGradient(f: Fit, p: AdapterPair, rank: number, gW: Float64Array, u: Float64Array, v: Float64Array): [number, number, number] {
   const D = p.a.length;
@@ -88,7 +113,7 @@ function pairGradient(f: Fit, p: AdapterPair, rank: number, gW: Float64Array, u:
 export function trainAdapter(pairs: readonly AdapterPair[], p: AdapterParams, log: (m: string) => void = () => {}): Adapter {
   const dims = (pairs[0] as AdapterPair).a.length;
   const rnd = seededRandom(p.seed);
-  const gauss = (): number => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  const gauss = gaussian(rnd);
   const f: Fit = { w: new Float64Array(p.rank * dims).map(() => gauss() / Math.sqrt(p.rank)), alpha: 10, tau: 0.8 };
   const adamW = new Adam(f.w.length, p.lr);
   const decay = 1 - p.lr * (p.wd ?? 0);
@@ -97,28 +122,23 @@ export function trainAdapter(pairs: readonly AdapterPair[], p: AdapterParams, lo
   const gW = new Float64Array(f.w.length);
   const u = new Float64Array(p.rank);
   const v = new Float64Array(p.rank);
-  const order = [...pairs.keys()];
-  for (let ep = 0; ep < p.epochs; ep++) {
-    shuffle(order, rnd);
+  trainEpochs(pairs.length, p, rnd, 'adapter', log, (rows) => {
+    gW.fill(0);
+    const gAb = new Float64Array(2);
     let loss = 0;
-    for (let st = 0; st < order.length; st += p.batch) {
-      gW.fill(0);
-      const gAb = new Float64Array(2);
-      const end = Math.min(st + p.batch, order.length);
-      for (let q = st; q < end; q++) {
-        const [l, ga, gt] = pairGradient(f, pairs[order[q] as number] as AdapterPair, p.rank, gW, u, v);
-        loss += l;
-        gAb[0] = (gAb[0] as number) + ga / (end - st);
-        gAb[1] = (gAb[1] as number) + gt / (end - st);
-      }
-      for (let i = 0; i < gW.length; i++) gW[i] = (gW[i] as number) / (end - st);
-      adamW.step(f.w, gW);
-      if (decay !== 1) for (let i = 0; i < f.w.length; i++) f.w[i] = (f.w[i] as number) * decay;
-      adamAb.step(ab, gAb);
-      f.alpha = ab[0] as number;
-      f.tau = ab[1] as number;
+    for (const row of rows) {
+      const [l, ga, gt] = pairGradient(f, pairs[row] as AdapterPair, p.rank, gW, u, v);
+      loss += l;
+      gAb[0] = (gAb[0] as number) + ga / rows.length;
+      gAb[1] = (gAb[1] as number) + gt / rows.length;
     }
-    log(`adapter epoch ${ep + 1}/${p.epochs}: log-loss ${(loss / order.length).toFixed(4)}`);
-  }
+    for (let i = 0; i < gW.length; i++) gW[i] = (gW[i] as number) / rows.length;
+    adamW.step(f.w, gW);
+    if (decay !== 1) for (let i = 0; i < f.w.length; i++) f.w[i] = (f.w[i] as number) * decay;
+    adamAb.step(ab, gAb);
+    f.alpha = ab[0] as number;
+    f.tau = ab[1] as number;
+    return loss;
+  });
   return new Adapter(p.rank, dims, Float32Array.from(f.w));
 }

@@ -1,6 +1,6 @@
 import { PairMlp, pairInput } from '../pair-mlp.js';
-import { seededRandom, shuffle } from '../../util/random.js';
-import { Adam, type AdapterPair } from './adapter-train.js';
+import { seededRandom } from '../../util/random.js';
+import { Adam, gaussian, trainEpochs, type AdapterPair } from './adapter-train.js';
 
 export interface PairMlpParams {
   hidden: number;
@@ -50,7 +50,7 @@ export function trainPairMlp(pairs: readonly AdapterPair[], p: PairMlpParams, lo
   const dims = (pairs[0] as AdapterPair).a.length;
   const n = 2 * dims;
   const rnd = seededRandom(p.seed);
-  const gauss = (): number => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  const gauss = gaussian(rnd);
   const w = new Float64Array(PairMlp.size(p.hidden, dims));
   for (let i = 0; i < p.hidden * n; i++) w[i] = gauss() * Math.sqrt(2 / n);
   for (let h = 0; h < p.hidden; h++) w[p.hidden * n + p.hidden + h] = gauss() / Math.sqrt(p.hidden);
@@ -60,19 +60,14 @@ export function trainPairMlp(pairs: readonly AdapterPair[], p: PairMlpParams, lo
   const g = new Float64Array(w.length);
   const x = new Float64Array(n);
   const act = new Float64Array(p.hidden);
-  const order = [...pairs.keys()];
-  for (let ep = 0; ep < p.epochs; ep++) {
-    shuffle(order, rnd);
+  trainEpochs(pairs.length, p, rnd, 'pair mlp', log, (rows) => {
+    g.fill(0);
     let loss = 0;
-    for (let st = 0; st < order.length; st += p.batch) {
-      g.fill(0);
-      const end = Math.min(st + p.batch, order.length);
-      for (let q = st; q < end; q++) loss += pairGradient(view, pairs[order[q] as number] as AdapterPair, x, act, g);
-      for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) / (end - st);
-      adam.step(w, g);
-      if (decay !== 1) for (let i = 0; i < p.hidden * n; i++) w[i] = (w[i] as number) * decay;
-    }
-    log(`pair mlp epoch ${ep + 1}/${p.epochs}: log-loss ${(loss / order.length).toFixed(4)}`);
-  }
+    for (const row of rows) loss += pairGradient(view, pairs[row] as AdapterPair, x, act, g);
+    for (let i = 0; i < g.length; i++) g[i] = (g[i] as number) / rows.length;
+    adam.step(w, g);
+    if (decay !== 1) for (let i = 0; i < p.hidden * n; i++) w[i] = (w[i] as number) * decay;
+    return loss;
+  });
   return new PairMlp(p.hidden, dims, Float32Array.from(w));
 }
