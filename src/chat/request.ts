@@ -46,6 +46,8 @@ export interface Directives {
   namespace: string;
   /** X-Cache-Threshold: a cosine threshold for this request (cosine-only decision). */
   threshold: number | undefined;
+  /** X-Cache-Max-False-Hit-Rate: the verifier's operating point for this request. */
+  maxFalseHitRate: number | undefined;
   ttlSeconds: number;
 }
 
@@ -82,6 +84,7 @@ export function parseDirectives(headers: Headers, config: Config): Directives {
     maxAgeSeconds,
     namespace: namespace ?? 'default',
     threshold: numberHeader(headers, 'x-cache-threshold', (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
+    maxFalseHitRate: numberHeader(headers, 'x-cache-max-false-hit-rate', (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
     ttlSeconds: numberHeader(headers, 'x-cache-ttl', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer') ?? config.cache.default_ttl_seconds,
   };
 }

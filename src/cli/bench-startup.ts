@@ -83,7 +83,7 @@ export async function lookupsAt(config: Config, stored: readonly string[], n: nu
   try {
     const probes = buildProbes(stored, n, WARMUP);
     log(`  in-process lookups at ${service.cache.stats().entries} entries`);
-    const inProcess = await runKinds(probes, 0, n, WARMUP, (kind, slice) => lookupInProcess(service.cache, kind, slice, lookupOptions(config, service.cache.verifier, undefined, undefined)));
+    const inProcess = await runKinds(probes, 0, n, WARMUP, (kind, slice) => lookupInProcess(service.cache, kind, slice, lookupOptions(config, service.cache.verifier, {}, undefined)));
     const app = buildApp({ config, cache: Ready.of(service.cache) });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const client = new Client(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);

@@ -141,7 +141,7 @@ async function measure(service: Service, config: Config, args: Args, lap: (name:
   log('timing the raw embedder');
   const embedder = await measureEmbedder(service.embedder, prompts.stored, EMBED_CALLS, WARMUP, IN_FLIGHT);
   const probes = buildProbes(prompts.stored, args.lookups, WARMUP);
-  const options = lookupOptions(config, service.cache.verifier, undefined, undefined);
+  const options = lookupOptions(config, service.cache.verifier, {}, undefined);
   log('in-process lookups');
   const inProcess = await runKinds(probes, 0, args.lookups, WARMUP, (kind, slice) => lookupInProcess(service.cache, kind, slice, options));
   log('verifier cost: semantic hits with the verifier vs cosine only');

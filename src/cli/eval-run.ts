@@ -351,10 +351,10 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
     try {
       const cache = service.cache;
       const verifier = cache.verifier;
-      const options = lookupOptions(config, verifier, opts.threshold, undefined);
+      const options = lookupOptions(config, verifier, { threshold: opts.threshold }, undefined);
       const floor = config.cache.candidate_floor;
       const explainOptions: LookupOptions =
-        verifier === undefined ? { threshold: floor } : lookupOptions({ ...config, cache: { ...config.cache, decision: 'verifier' } }, verifier, undefined, undefined);
+        verifier === undefined ? { threshold: floor } : lookupOptions({ ...config, cache: { ...config.cache, decision: 'verifier' } }, verifier, {}, undefined);
       const kind: DecisionKind = options.minScore === undefined ? 'cosine' : 'verifier';
       const note =
         verifier === undefined && wantVerifier

@@ -119,7 +119,9 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
     if (ctx.cache === null || ctx.key === null || ctx.dir.noCache) return undefined;
     const { cache, key } = ctx;
     const t0 = performance.now();
-    const out = await failOpenAsync(request, 'lookup', () => cache.lookup(key, lookupOptions(config, cache.verifier, ctx.dir.threshold, ctx.dir.maxAgeSeconds)));
+    // Outside the fail-open: a decision the service cannot honour is the client's 400, not a bypass.
+    const options = lookupOptions(config, cache.verifier, ctx.dir, ctx.dir.maxAgeSeconds);
+    const out = await failOpenAsync(request, 'lookup', () => cache.lookup(key, options));
     if (out !== undefined) metrics.observeLookup(out.status, (performance.now() - t0) / 1000, out.similarity ?? out.candidate?.similarity ?? null);
     else ctx.cache = null; // the cache failed: do not try to store either
     return out;

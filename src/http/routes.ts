@@ -84,7 +84,7 @@ export function cacheRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const t0 = performance.now();
     const body = schemas.lookup.parse(request.body);
     const c = cache.get();
-    const out = await c.lookup(lookupKeys.keyOf(body), lookupOptions(config, c.verifier, body.threshold, body.max_age_seconds));
+    const out = await c.lookup(lookupKeys.keyOf(body), lookupOptions(config, c.verifier, { threshold: body.threshold, maxFalseHitRate: body.max_false_hit_rate }, body.max_age_seconds));
     const tookMs = performance.now() - t0;
     metrics.observeLookup(out.status, tookMs / 1000, out.similarity ?? out.candidate?.similarity ?? null);
     return {

@@ -28,6 +28,7 @@ export function makeSchemas(maxPromptChars: number) {
     .strictObject({
       ...promptFields(maxPromptChars),
       threshold: z.number().gt(0, 'threshold must be in (0, 1]').max(1, 'threshold must be in (0, 1]').optional(),
+      max_false_hit_rate: z.number().gt(0, 'max_false_hit_rate must be in (0, 1]').max(1, 'max_false_hit_rate must be in (0, 1]').optional(),
       max_age_seconds: z.number().int().min(0).optional(),
     })
     .superRefine(onePrompt);

@@ -179,6 +179,8 @@ describe('/v1/chat/completions through the openai SDK', () => {
     h.clock.advance(61);
     expect((await ask(q, {}, { 'x-cache-namespace': 'team-a' })).response.headers.get('x-cache-status')).toBe('MISS');
     await expect(ask(q, {}, { 'x-cache-threshold': '7' })).rejects.toMatchObject({ status: 400 });
+    // This service decides by cosine (no verifier loaded): an error rate cannot be honoured.
+    await expect(ask(q, {}, { 'x-cache-max-false-hit-rate': '0.05' })).rejects.toMatchObject({ status: 400, error: { code: 'verifier_unavailable' } });
   });
 
   it('makes exactly one upstream call for 20 concurrent identical misses', async () => {

@@ -1,13 +1,20 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR } from '../helpers.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { post, startHarness, type Harness } from './harness.js';
+
+const WEIGHTS = join(MODELS_DIR, 'verifier/weights.json');
+/** A rephrasing the verifier scores well inside its operating points (about 0.7 with the shipped
+ * weights: served at rate 0.2, refused at 0.001 and at the default 0.01). */
+const MIDDLING: [string, string] = ['How do I find the length of a string in Go?', 'Go: how do I get the length of a string?'];
+const RATES = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2];
 
 /** The shipped verifier at the default max_false_hit_rate (0.01), through POST /v1/cache/lookup. */
 describe('hit verifier through the REST lookup', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ cache: { decision: 'verifier', verifier_path: join(MODELS_DIR, 'verifier/weights.json') } });
+    h = await startHarness({ cache: { decision: 'verifier', verifier_path: WEIGHTS } });
     expect(h.service.cache.verifier).toBeDefined();
   });
   afterAll(async () => h.cleanup());
@@ -59,5 +66,68 @@ describe('hit verifier through the REST lookup', () => {
     const { id, out } = await pair('Convert 100 USD to EUR', 'Convert 100 EUR to USD', { threshold: 0.9 });
     expect(out).toMatchObject({ status: 'semantic-hit', entry: { id }, verifier_score: null });
     expect(out.similarity).toBeGreaterThan(0.95); // which is exactly why cosine alone is unsafe
+  });
+
+  it('a per-request max_false_hit_rate picks the operating point: hit exactly when the score clears its threshold', async () => {
+    const v = h.service.cache.verifier!;
+    const { id, out } = await pair(...MIDDLING);
+    const score = out.candidate?.verifier_score as number;
+    expect(score).toBeGreaterThan(v.thresholdFor(0.2));
+    expect(score).toBeLessThan(v.thresholdFor(0.001));
+    const namespace = `pair-${n - 1}`;
+    for (const rate of RATES) {
+      const r = (await post(h.app, '/v1/cache/lookup', { prompt: MIDDLING[1], namespace, max_false_hit_rate: rate })).body!;
+      expect(r.verifier_score).toBeCloseTo(score, 9);
+      if (score >= v.thresholdFor(rate)) expect(r).toMatchObject({ status: 'semantic-hit', entry: { id } });
+      else expect(r).toMatchObject({ status: 'miss', candidate: { id, reason: 'verifier_rejected' } });
+    }
+  });
+
+  it('a looser rate never lets a rule-refused pair through; a rate below every operating point serves exact hits only', async () => {
+    const swap = await pair('Convert 100 USD to EUR', 'Convert 100 EUR to USD', { max_false_hit_rate: 1 });
+    expect(swap.out).toMatchObject({ status: 'miss', candidate: { reason: 'direction_swap' } });
+    const { out } = await pair('How many legs does a spider have?', 'How many legs do spiders have?', { max_false_hit_rate: 0.0001 });
+    expect(out).toMatchObject({ status: 'miss', candidate: { reason: 'verifier_rejected' } });
+    const exact = (await post(h.app, '/v1/cache/lookup', { prompt: 'How many legs does a spider have?', namespace: `pair-${n - 1}`, max_false_hit_rate: 0.0001 })).body!;
+    expect(exact.status).toBe('hit');
+  });
+
+  it('rejects a threshold and a rate together, and rates out of range', async () => {
+    for (const body of [{ threshold: 0.9, max_false_hit_rate: 0.01 }, { max_false_hit_rate: 0 }, { max_false_hit_rate: 1.5 }, { max_false_hit_rate: '0.01' }]) {
+      const res = await post(h.app, '/v1/cache/lookup', { prompt: 'hi', ...body });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ error: { code: 'invalid_request' } });
+    }
+  });
+});
+
+describe('X-Cache-Max-False-Hit-Rate on the chat sidecar', () => {
+  let fake: FakeOpenAI;
+  let h: Harness;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI({ model: 'gpt-4o-mini' });
+    h = await startHarness({ cache: { decision: 'verifier', verifier_path: WEIGHTS }, providers: [{ name: 'fake', base_url: fake.url, timeout_ms: 5000 }] });
+  });
+  afterAll(async () => {
+    await h.cleanup();
+    await fake.close();
+  });
+
+  const ask = async (content: string, headers: Record<string, string> = {}) =>
+    h.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: 'Bearer sk-client', ...headers }, payload: { model: 'gpt-4o-mini', messages: [{ role: 'user', content }] } });
+
+  it('serves a middling rephrasing only at a looser rate, and answers a bad header with 400', async () => {
+    expect((await ask(MIDDLING[0])).headers['x-cache-status']).toBe('MISS');
+    const loose = await ask(MIDDLING[1], { 'x-cache-max-false-hit-rate': '0.2' });
+    expect(loose.headers['x-cache-status']).toBe('SEMANTIC-HIT');
+    const calls = fake.chatCalls().length;
+    expect((await ask(MIDDLING[1], { 'x-cache-max-false-hit-rate': '0.001' })).headers['x-cache-status']).toBe('MISS');
+    expect(fake.chatCalls()).toHaveLength(calls + 1);
+    for (const headers of [{ 'x-cache-max-false-hit-rate': 'lots' }, { 'x-cache-max-false-hit-rate': '0.1', 'x-cache-threshold': '0.9' }]) {
+      const res = await ask(MIDDLING[1], headers);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: { code: expect.stringMatching(/^invalid_/) } });
+    }
+    expect(fake.chatCalls()).toHaveLength(calls + 1); // refused before any upstream call
   });
 });

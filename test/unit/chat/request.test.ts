@@ -117,6 +117,7 @@ describe('parseDirectives', () => {
       maxAgeSeconds: undefined,
       namespace: 'default',
       threshold: undefined, // no header: the configured decision (verifier or cosine threshold) applies
+      maxFalseHitRate: undefined,
       ttlSeconds: config.cache.default_ttl_seconds,
     });
     const custom = parseConfig({ cache: { threshold: 0.75, default_ttl_seconds: 600 } });
