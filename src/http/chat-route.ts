@@ -122,7 +122,7 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
     // Outside the fail-open: a decision the service cannot honour is the client's 400, not a bypass.
     const options = lookupOptions(config, cache.verifier, ctx.dir, ctx.dir.maxAgeSeconds);
     const out = await failOpenAsync(request, 'lookup', () => cache.lookup(key, options));
-    if (out !== undefined) metrics.observeLookup(out.status, (performance.now() - t0) / 1000, out.similarity ?? out.candidate?.similarity ?? null);
+    if (out !== undefined) metrics.observeLookup(out, (performance.now() - t0) / 1000);
     else ctx.cache = null; // the cache failed: do not try to store either
     return out;
   }

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LookupStatus } from '../core/types.js';
+import type { LookupOutcome, LookupStatus, RejectReason } from '../core/types.js';
 import type { SemanticCache } from '../core/semantic-cache.js';
 import type { Ready } from '../ready.js';
 import type { UpstreamObserver } from '../upstream/types.js';
@@ -17,6 +17,8 @@ export class Metrics implements UpstreamObserver {
   private readonly lookupSeconds = new Histogram({ name: 'dejavu_lookup_duration_seconds', help: 'Server-side lookup latency by outcome', labelNames: ['status'], buckets: LATENCY_BUCKETS, registers: this.reg });
   private readonly embedSeconds = new Histogram({ name: 'dejavu_embedding_duration_seconds', help: 'Time to embed one prompt', buckets: LATENCY_BUCKETS, registers: this.reg });
   private readonly similarity = new Histogram({ name: 'dejavu_best_candidate_similarity', help: 'Cosine similarity of the best candidate of each semantic lookup', buckets: [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99, 1], registers: this.reg });
+  private readonly rejections = new Counter({ name: 'dejavu_semantic_rejections_total', help: 'Semantic misses by why the best candidate was refused', labelNames: ['reason'], registers: this.reg });
+  private readonly verifierScores = new Histogram({ name: 'dejavu_verifier_score', help: 'Hit verifier probability of the best candidate of each verified lookup (served or refused)', buckets: [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99, 1], registers: this.reg });
   readonly stores = new Counter({ name: 'dejavu_stores_total', help: 'Entries stored or replaced', registers: this.reg });
   readonly chat = new Counter({ name: 'dejavu_chat_requests_total', help: 'Chat completions by cache status', labelNames: ['status'], registers: this.reg });
   readonly cacheErrors = new Counter({ name: 'dejavu_cache_errors_total', help: 'Cache failures that were bypassed (fail open)', labelNames: ['op'], registers: this.reg });
@@ -46,15 +48,27 @@ export class Metrics implements UpstreamObserver {
   /** Labelled children per lookup status, made on first use (so /metrics lists only seen statuses). */
   private readonly byStatus = new Map<LookupStatus, { count: { inc(): void }; seconds: { observe(v: number): void } }>();
 
-  observeLookup(status: LookupStatus, seconds: number, bestSimilarity: number | null): void {
-    let m = this.byStatus.get(status);
+  private readonly byReason = new Map<RejectReason, { inc(): void }>();
+
+  observeLookup(out: LookupOutcome, seconds: number): void {
+    let m = this.byStatus.get(out.status);
     if (m === undefined) {
-      m = { count: this.lookups.labels(status), seconds: this.lookupSeconds.labels(status) };
-      this.byStatus.set(status, m);
+      m = { count: this.lookups.labels(out.status), seconds: this.lookupSeconds.labels(out.status) };
+      this.byStatus.set(out.status, m);
     }
     m.count.inc();
     m.seconds.observe(seconds);
-    if (bestSimilarity !== null) this.similarity.observe(bestSimilarity);
+    // What the decision saw: the served entry, or the best candidate it refused.
+    const best = out.status === 'miss' ? out.candidate : out.status === 'semantic-hit' ? out : null;
+    if (best === null) return;
+    this.similarity.observe(best.similarity);
+    if (best.score !== undefined) this.verifierScores.observe(best.score);
+    if (out.candidate !== null) {
+      const reason = out.candidate.reason;
+      let r = this.byReason.get(reason);
+      if (r === undefined) this.byReason.set(reason, (r = this.rejections.labels(reason)));
+      r.inc();
+    }
   }
 
   observeEmbedding(seconds: number): void {

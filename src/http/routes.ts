@@ -86,7 +86,7 @@ export function cacheRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const c = cache.get();
     const out = await c.lookup(lookupKeys.keyOf(body), lookupOptions(config, c.verifier, { threshold: body.threshold, maxFalseHitRate: body.max_false_hit_rate }, body.max_age_seconds));
     const tookMs = performance.now() - t0;
-    metrics.observeLookup(out.status, tookMs / 1000, out.similarity ?? out.candidate?.similarity ?? null);
+    metrics.observeLookup(out, tookMs / 1000);
     return {
       hit: out.status !== 'miss',
       status: out.status,

@@ -62,6 +62,16 @@ describe('hit verifier through the REST lookup', () => {
     if (out.candidate.reason === 'verifier_rejected') expect(out.candidate.verifier_score).toBeLessThan(h.service.cache.verifier!.thresholdFor(0.01));
   });
 
+  it('counts refusals by reason and the verifier scores it saw in /metrics', async () => {
+    const body = (await h.app.inject({ url: '/metrics' })).body;
+    expect(body).toMatch(/dejavu_semantic_rejections_total\{reason="direction_swap"\} [1-9]/);
+    expect(body).toMatch(/dejavu_semantic_rejections_total\{reason="verifier_rejected"\} [1-9]/);
+    // The verified lookups so far left their scores (a near-miss under the cosine floor never reaches the verifier).
+    const count = Number(/dejavu_verifier_score_count (\d+)/.exec(body)?.[1]);
+    expect(count).toBeGreaterThanOrEqual(rephrasings.length + nearMisses.length - 2);
+    expect(body).toMatch(/dejavu_verifier_score_bucket\{le="0.05"\} [1-9]/); // the rule-refused swaps score 0
+  });
+
   it('a per-request threshold means cosine only (the caller opts out of the verifier)', async () => {
     const { id, out } = await pair('Convert 100 USD to EUR', 'Convert 100 EUR to USD', { threshold: 0.9 });
     expect(out).toMatchObject({ status: 'semantic-hit', entry: { id }, verifier_score: null });
