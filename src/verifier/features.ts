@@ -259,6 +259,8 @@ function lisLength(seq: number[]): number {
   return tails.length;
 }
 
+const isArticle = (t: Token): boolean => t.lower === 'a' || t.lower === 'an';
+
 /** Computes the feature vector of a pair of analysed texts. */
 export function pairFeatures(
   A: Analysis,
@@ -327,11 +329,14 @@ export function pairFeatures(
   let idfTop = 0;
   let idfAll = 0;
   let idfMatched = 0;
+  // "one pound" and "a pound" name the same quantity: an unmatched 1 facing an article is matched.
+  const articleA = ta.some(isArticle);
+  const articleB = tb.some(isArticle);
   for (const i of A.align) {
     const x = ta[i] as Token;
     if (x.num !== null) {
       numA++;
-      if (matchA[i] === -1) numUnA++;
+      if (matchA[i] === -1 && !(x.num === '1' && articleB)) numUnA++;
       continue;
     }
     contentA++;
@@ -352,7 +357,7 @@ export function pairFeatures(
     const y = tb[j] as Token;
     if (y.num !== null) {
       numB++;
-      if (matchB[j] === -1) numUnB++;
+      if (matchB[j] === -1 && !(y.num === '1' && articleA)) numUnB++;
       continue;
     }
     contentB++;

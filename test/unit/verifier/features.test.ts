@@ -105,6 +105,10 @@ describe('pair features', () => {
     const f = feats('boil an egg for 6 minutes', 'boil an egg for 10 minutes');
     expect(f.numbers_unmatched_min).toBe(1);
     expect(feats('boil an egg for 6 minutes', 'boil an egg for six minutes').numbers_unmatched_max).toBe(0);
+    // "a pound" is one pound; two pounds is not.
+    expect(feats('How many ounces are in a pound?', 'How many ounces are there in one pound?').numbers_unmatched_max).toBe(0);
+    expect(feats('How many ounces are in two pounds?', 'How many ounces are in one pound?').numbers_unmatched_max).toBe(1);
+    expect(feats('How many ounces are in pounds?', 'How many ounces are in one pound?').numbers_unmatched_max).toBe(1);
   });
 
   it('see negation', () => {
