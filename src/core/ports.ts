@@ -32,7 +32,7 @@ export interface Verifier {
   /** Calibrated probability (0..1) that `query` and `candidate` (normalised prompts) ask the same thing. */
   score(query: string, candidate: string, similarity: number, vectors?: PairVectors): number;
   /** The score plus a hard veto: a pair rule that rejects at any threshold (e.g. 'direction_swap'
-   * for "convert X to Y" vs "convert Y to X"); vetoed pairs score 0. */
+   * for "convert X to Y" vs "convert Y to X", 'unit_change' for "10 lb" vs "10 kg"); vetoed pairs score 0. */
   assess(query: string, candidate: string, similarity: number, vectors?: PairVectors): { score: number; veto: VerifierVeto | null };
   /** The score threshold that kept the false-hit rate at or below `maxFalseHitRate` on the
    * development data (shipped with the weights). */

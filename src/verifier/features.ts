@@ -1,4 +1,5 @@
 import type { VerifierVeto } from '../core/types.js';
+import { unitChanges } from './units.js';
 import { Lru } from '../util/lru.js';
 import type { Lexicon } from './lexicon.js';
 import { KNOWN_ENTITIES, ROLE_MARKERS } from './lists.js';
@@ -98,7 +99,8 @@ const ANTONYM_PAIRS = FEATURE_NAMES.indexOf('antonym_pairs');
  * meaning, so it lifts the veto. */
 export function vetoOf(x: ArrayLike<number>, rules?: PairRules): VerifierVeto | null {
   const swaps = rules?.directionSwaps ?? (x[DIRECTION_SWAPS] as number);
-  return swaps > 0 && x[ANTONYM_PAIRS] === 0 ? 'direction_swap' : null;
+  if (swaps > 0 && x[ANTONYM_PAIRS] === 0) return 'direction_swap';
+  return (rules?.unitChanges ?? 0) > 0 ? 'unit_change' : null;
 }
 
 /** What the hard rules read besides the model's features. The rule's direction swaps read
@@ -107,6 +109,8 @@ export function vetoOf(x: ArrayLike<number>, rules?: PairRules): VerifierVeto | 
  * widening the rule leaves the trained model and its inputs unchanged. */
 export interface PairRules {
   directionSwaps: number;
+  /** Numbers given with units that share no meaning on the two sides (units.ts): "10 lb" / "10 kg". */
+  unitChanges?: number;
 }
 
 const NEG_PREFIXES = ['un', 'in', 'im', 'il', 'ir', 'dis', 'non', 'de', 'anti', 'mis'];
@@ -537,7 +541,10 @@ export function pairFeatures(
   f[k++] = idfTop;
   f[k++] = idfAll > 0 ? idfMatched / idfAll : 1;
   f[k++] = Math.min(dirSwaps, 4);
-  if (rules !== undefined) rules.directionSwaps = ruleSwaps;
+  if (rules !== undefined) {
+    rules.directionSwaps = ruleSwaps;
+    rules.unitChanges = unitChanges(A, B);
+  }
   f[k++] = adapted;
   f[k++] = mlp;
   return f;

@@ -101,6 +101,21 @@ describe('pair features', () => {
     expect(refused('move files from the host into the container', 'move files from the host to the container')[0]).toBeNull();
   });
 
+  it('refuse the same number given in another unit, by rule, but not the same unit written another way', () => {
+    const veto = (a: string, b: string): string | null => {
+      const rules = { directionSwaps: 0 };
+      return vetoOf(fx.features(a, b, 0.95, 0, 0, rules), rules);
+    };
+    expect(veto('How much should a 10 lb puppy eat per day?', 'How much should a 10 kg puppy eat per day?')).toBe('unit_change');
+    expect(veto('Convert 5 kilograms to pounds', 'How many kilograms is 5 pounds?')).toBe('unit_change');
+    expect(veto('boil an egg for six minutes', 'boil an egg for 6 hours')).toBe('unit_change');
+    expect(veto('How many MB are in 1 GB?', 'How many MB are in 1TB?')).toBe('unit_change');
+    expect(veto('Convert 5 miles to kilometers', 'Convert 5 mi to km')).toBeNull();
+    expect(veto('a 10 lbs puppy', 'a 10 pound puppy')).toBeNull();
+    expect(veto('Send 20 pounds to Alice', 'Send 20 GBP to Alice')).toBeNull(); // "pounds" may be money
+    expect(veto('It travelled 4.6 billion kilometres', 'It travelled 2.8 billion miles')).toBeNull(); // a changed number, left to the model
+  });
+
   it('see changed numbers', () => {
     const f = feats('boil an egg for 6 minutes', 'boil an egg for 10 minutes');
     expect(f.numbers_unmatched_min).toBe(1);
