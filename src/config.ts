@@ -155,6 +155,9 @@ export const configSchema = z
         /** Ask upstream streams for their usage chunk (hidden from clients that did not ask) so
          * spend and savings are measured; turn off for providers that reject stream_options. */
         stream_usage: z.boolean().default(true),
+        /** Verifier mode: the sidecar's own error rate (default: cache.max_false_hit_rate). A
+         * per-request X-Cache-Max-False-Hit-Rate still wins. */
+        max_false_hit_rate: z.number().gt(0).max(1).optional(),
       })
       .strict()
       .default({ max_temperature: 1, store_tool_calls: false, coalesce_wait_ms: 120_000, stream_usage: true }),

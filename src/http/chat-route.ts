@@ -120,7 +120,7 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
     const { cache, key } = ctx;
     const t0 = performance.now();
     // Outside the fail-open: a decision the service cannot honour is the client's 400, not a bypass.
-    const options = lookupOptions(config, cache.verifier, ctx.dir, ctx.dir.maxAgeSeconds);
+    const options = lookupOptions(config, cache.verifier, ctx.dir, ctx.dir.maxAgeSeconds, config.chat.max_false_hit_rate);
     const out = await failOpenAsync(request, 'lookup', () => cache.lookup(key, options));
     if (out !== undefined) metrics.observeLookup(out, (performance.now() - t0) / 1000);
     else ctx.cache = null; // the cache failed: do not try to store either

@@ -14,8 +14,14 @@ export interface RequestDecision {
 /** How one request's semantic hits are decided. A caller-given cosine threshold means cosine only;
  * a caller-given false-hit rate picks the verifier's operating point for it (a rate below the
  * safest shipped point serves exact hits only); otherwise the configured decision (verifier when
- * it is loaded, else the cosine threshold). */
-export function lookupOptions(config: Config, verifier: Verifier | undefined, request: RequestDecision, maxAgeSeconds: number | undefined): LookupOptions {
+ * it is loaded, else the cosine threshold), at the route's own rate when it has one. */
+export function lookupOptions(
+  config: Config,
+  verifier: Verifier | undefined,
+  request: RequestDecision,
+  maxAgeSeconds: number | undefined,
+  routeRate?: number,
+): LookupOptions {
   const base = maxAgeSeconds === undefined ? {} : { maxAgeSeconds };
   if (request.threshold !== undefined && request.maxFalseHitRate !== undefined) {
     throw new ValidationError('give a cosine threshold or a max false-hit rate, not both');
@@ -28,7 +34,7 @@ export function lookupOptions(config: Config, verifier: Verifier | undefined, re
     return { ...base, threshold: config.cache.candidate_floor, minScore: verifier.thresholdFor(request.maxFalseHitRate) };
   }
   if (config.cache.decision === 'verifier' && verifier !== undefined) {
-    return { ...base, threshold: config.cache.candidate_floor, minScore: verifier.thresholdFor(config.cache.max_false_hit_rate) };
+    return { ...base, threshold: config.cache.candidate_floor, minScore: verifier.thresholdFor(routeRate ?? config.cache.max_false_hit_rate) };
   }
   return { ...base, threshold: config.cache.threshold };
 }

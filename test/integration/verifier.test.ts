@@ -113,12 +113,12 @@ describe('hit verifier through the REST lookup', () => {
   });
 });
 
-describe('X-Cache-Max-False-Hit-Rate on the chat sidecar', () => {
+describe('the chat sidecar at its own rate (chat.max_false_hit_rate) and X-Cache-Max-False-Hit-Rate', () => {
   let fake: FakeOpenAI;
   let h: Harness;
   beforeAll(async () => {
     fake = await startFakeOpenAI({ model: 'gpt-4o-mini' });
-    h = await startHarness({ cache: { decision: 'verifier', verifier_path: WEIGHTS }, providers: [{ name: 'fake', base_url: fake.url, timeout_ms: 5000 }] });
+    h = await startHarness({ cache: { decision: 'verifier', verifier_path: WEIGHTS }, chat: { max_false_hit_rate: 0.2 }, providers: [{ name: 'fake', base_url: fake.url, timeout_ms: 5000 }] });
   });
   afterAll(async () => {
     await h.cleanup();
@@ -128,9 +128,9 @@ describe('X-Cache-Max-False-Hit-Rate on the chat sidecar', () => {
   const ask = async (content: string, headers: Record<string, string> = {}) =>
     h.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { authorization: 'Bearer sk-client', ...headers }, payload: { model: 'gpt-4o-mini', messages: [{ role: 'user', content }] } });
 
-  it('serves a middling rephrasing only at a looser rate, and answers a bad header with 400', async () => {
+  it('serves a middling rephrasing at the route rate, not at a stricter header, and answers a bad header with 400', async () => {
     expect((await ask(MIDDLING[0])).headers['x-cache-status']).toBe('MISS');
-    const loose = await ask(MIDDLING[1], { 'x-cache-max-false-hit-rate': '0.2' });
+    const loose = await ask(MIDDLING[1]); // chat.max_false_hit_rate 0.2 (the REST default stays 0.01)
     expect(loose.headers['x-cache-status']).toBe('SEMANTIC-HIT');
     const calls = fake.chatCalls().length;
     expect((await ask(MIDDLING[1], { 'x-cache-max-false-hit-rate': '0.001' })).headers['x-cache-status']).toBe('MISS');
