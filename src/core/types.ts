@@ -44,7 +44,7 @@ export interface RequestKey {
 export type RejectReason = 'below_threshold' | 'verifier_rejected' | VerifierVeto | 'expired' | 'too_old';
 
 /** Pair rules the verifier applies before its learned score. */
-export type VerifierVeto = 'direction_swap' | 'unit_change';
+export type VerifierVeto = 'direction_swap' | 'unit_change' | 'instruction_change';
 
 export interface Candidate {
   entry: StoredEntry;

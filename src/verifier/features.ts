@@ -1,4 +1,5 @@
 import type { VerifierVeto } from '../core/types.js';
+import { instructionChange } from './instruction.js';
 import { unitChanges } from './units.js';
 import { Lru } from '../util/lru.js';
 import type { Lexicon } from './lexicon.js';
@@ -100,7 +101,8 @@ const ANTONYM_PAIRS = FEATURE_NAMES.indexOf('antonym_pairs');
 export function vetoOf(x: ArrayLike<number>, rules?: PairRules): VerifierVeto | null {
   const swaps = rules?.directionSwaps ?? (x[DIRECTION_SWAPS] as number);
   if (swaps > 0 && x[ANTONYM_PAIRS] === 0) return 'direction_swap';
-  return (rules?.unitChanges ?? 0) > 0 ? 'unit_change' : null;
+  if ((rules?.unitChanges ?? 0) > 0) return 'unit_change';
+  return (rules?.instructionChanges ?? 0) > 0 ? 'instruction_change' : null;
 }
 
 /** What the hard rules read besides the model's features. The rule's direction swaps read
@@ -111,6 +113,8 @@ export interface PairRules {
   directionSwaps: number;
   /** Numbers given with units that share no meaning on the two sides (units.ts): "10 lb" / "10 kg". */
   unitChanges?: number;
+  /** The same payload under instructions asking different things (instruction.ts). */
+  instructionChanges?: number;
 }
 
 const NEG_PREFIXES = ['un', 'in', 'im', 'il', 'ir', 'dis', 'non', 'de', 'anti', 'mis'];
@@ -573,6 +577,8 @@ export class FeatureExtractor {
 
   /** `adapted`: cos(W a, W b) of the two sentence vectors (Adapter.cosine); `mlp`: PairMlp.logit. */
   features(query: string, candidate: string, cosine: number, adapted = 0, mlp = 0, rules?: PairRules): Float64Array {
-    return pairFeatures(this.analyze(query), this.analyze(candidate), cosine, this.lex, this.idf, adapted, mlp, rules);
+    const f = pairFeatures(this.analyze(query), this.analyze(candidate), cosine, this.lex, this.idf, adapted, mlp, rules);
+    if (rules !== undefined) rules.instructionChanges = instructionChange(query, candidate, (t) => this.analyze(t));
+    return f;
   }
 }

@@ -98,6 +98,9 @@ describe('hit verifier through the REST lookup', () => {
     expect(swap.out).toMatchObject({ status: 'miss', candidate: { reason: 'direction_swap' } });
     const unit = await pair('How much should a 10 lb puppy eat per day?', 'How much should a 10 kg puppy eat per day?', { max_false_hit_rate: 1 });
     expect(unit.out).toMatchObject({ status: 'miss', candidate: { id: unit.id, reason: 'unit_change', verifier_score: 0 } });
+    const code = 'func add(a, b int) int { return a + b } // adds two numbers and returns the sum';
+    const task = await pair(`Explain this Go function: ${code}`, `Write unit tests for this Go function: ${code}`, { max_false_hit_rate: 1 });
+    expect(task.out).toMatchObject({ status: 'miss', candidate: { id: task.id, reason: 'instruction_change', verifier_score: 0 } });
     const { out } = await pair('How many legs does a spider have?', 'How many legs do spiders have?', { max_false_hit_rate: 0.0001 });
     expect(out).toMatchObject({ status: 'miss', candidate: { reason: 'verifier_rejected' } });
     const exact = (await post(h.app, '/v1/cache/lookup', { prompt: 'How many legs does a spider have?', namespace: `pair-${n - 1}`, max_false_hit_rate: 0.0001 })).body!;

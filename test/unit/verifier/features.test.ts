@@ -116,6 +116,22 @@ describe('pair features', () => {
     expect(veto('It travelled 4.6 billion kilometres', 'It travelled 2.8 billion miles')).toBeNull(); // a changed number, left to the model
   });
 
+  it('refuse the same payload under an instruction asking for something else, by rule', () => {
+    const veto = (a: string, b: string): string | null => {
+      const rules = { directionSwaps: 0 };
+      return vetoOf(fx.features(a, b, 0.97, 0, 0, rules), rules);
+    };
+    const text = 'The city council voted on Tuesday to expand the bike lane network across downtown.';
+    const code = 'func add(a, b int) int { return a + b } // adds two numbers and returns the sum';
+    expect(veto(`Summarize this paragraph: ${text}`, `Translate this paragraph into French: ${text}`)).toBe('instruction_change');
+    expect(veto(`Explain this Go function: ${code}`, `Write unit tests for this Go function: ${code}`)).toBe('instruction_change');
+    expect(veto(`Can you proofread this sentence: "${text}"`, `Pls proofread this sentence: "${text}"`)).toBeNull();
+    expect(veto(`Summarize this paragraph: ${text}`, `Give me a summary of this paragraph:\n${text}`)).toBeNull();
+    // No task verb before the colon: a topic tag or half a sentence, left to the model.
+    expect(veto('Humor: What are some of the greatest examples of presence of mind?', 'Psychology: What are some of the greatest examples of presence of mind?')).toBeNull();
+    expect(veto(`Explain this paragraph: ${text}`, `Explain this paragraph: ${text} And a second sentence.`)).toBeNull(); // payloads differ
+  });
+
   it('see changed numbers', () => {
     const f = feats('boil an egg for 6 minutes', 'boil an egg for 10 minutes');
     expect(f.numbers_unmatched_min).toBe(1);
