@@ -3,8 +3,13 @@ import { instructionChange } from './instruction.js';
 import { unitChanges } from './units.js';
 import { Lru } from '../util/lru.js';
 import type { Lexicon } from './lexicon.js';
-import { KNOWN_ENTITIES, ROLE_MARKERS } from './lists.js';
+import { KNOWN_ENTITIES } from './lists.js';
 import { analyze, type Analysis, type Token } from './text.js';
+import { areAntonyms, bigramDice, synonymTokens } from './word-relations.js';
+import { exchanged, isDirectionalSwap, jaccard, lisLength, linkedByPreposition, ngramSet, rolesOf } from './word-order.js';
+
+export { areAntonyms } from './word-relations.js';
+export { isDirectionalSwap } from './word-order.js';
 
 /** Feature names, in vector order. Every feature is symmetric in the two texts. */
 export const FEATURE_NAMES = [
@@ -117,155 +122,11 @@ export interface PairRules {
   instructionChanges?: number;
 }
 
-const NEG_PREFIXES = ['un', 'in', 'im', 'il', 'ir', 'dis', 'non', 'de', 'anti', 'mis'];
-const SWAP_PREFIXES: ReadonlyArray<readonly [string, string]> = [
-  ['en', 'de'], ['in', 'ex'], ['up', 'down'], ['over', 'under'], ['inter', 'intra'], ['pre', 'post'],
-  ['im', 'ex'], ['max', 'min'], ['sub', 'super'], ['micro', 'macro'], ['in', 'out'],
-];
-
-function prefixAntonyms(a: string, b: string): boolean {
-  // Both rules need a shared ending of at least 3 letters: a cheap test first.
-  const la = a.length;
-  const lb = b.length;
-  if (la < 3 || lb < 3) return false;
-  for (let k = 1; k <= 3; k++) if (a.charCodeAt(la - k) !== b.charCodeAt(lb - k)) return false;
-  for (const p of NEG_PREFIXES) {
-    if ((la === lb + p.length && a.startsWith(p) && a.endsWith(b)) || (lb === la + p.length && b.startsWith(p) && b.endsWith(a))) return true;
-  }
-  for (const [p, q] of SWAP_PREFIXES) {
-    if (a.startsWith(p) && b.startsWith(q) && la - p.length >= 3 && la - p.length === lb - q.length && a.endsWith(b.slice(q.length))) return true;
-    if (a.startsWith(q) && b.startsWith(p) && la - q.length >= 3 && la - q.length === lb - p.length && a.endsWith(b.slice(p.length))) return true;
-  }
-  return false;
-}
-
-/** WordNet / curated antonyms (precomputed per word), or a negating / opposite prefix
- * (safe/unsafe, encrypt/decrypt, import/export). */
-export function areAntonyms(x: Token, y: Token): boolean {
-  if (x.lower === y.lower) return false;
-  if (x.antonyms.size > 0 && (x.antonyms.has(y.lower) || x.antonyms.has(y.lemma))) return true;
-  if (y.antonyms.size > 0 && (y.antonyms.has(x.lower) || y.antonyms.has(x.lemma))) return true;
-  return prefixAntonyms(x.lower, y.lower) || (x.lemma !== x.lower || y.lemma !== y.lower ? prefixAntonyms(x.lemma, y.lemma) : false);
-}
-
-function synonymTokens(x: Token, y: Token): boolean {
-  const sa = x.synsets;
-  const sb = y.synsets;
-  if (sa.length === 0 || sb.length === 0) return false;
-  for (const s of sa) if (sb.includes(s)) return true;
-  return false;
-}
-
-/** Dice coefficient of the character bigrams of two words. */
-function bigramDice(a: string, b: string): number {
-  if (a.length < 2 || b.length < 2) return a === b ? 1 : 0;
-  const ga: number[] = [];
-  for (let i = 0; i < a.length - 1; i++) ga.push(a.charCodeAt(i) * 65536 + a.charCodeAt(i + 1));
-  let shared = 0;
-  for (let i = 0; i < b.length - 1; i++) {
-    const g = b.charCodeAt(i) * 65536 + b.charCodeAt(i + 1);
-    const k = ga.indexOf(g);
-    if (k >= 0) {
-      shared++;
-      ga[k] = -1;
-    }
-  }
-  return (2 * shared) / (a.length - 1 + b.length - 1);
-}
 
 const ARTICLES = new Set(['a', 'an', 'the']);
 const SPECIFIC_WH = ['why', 'when', 'where', 'who'];
 const NO_IDF = new Idf(undefined);
 
-/** Set of n-grams (n = 2 or 3) of small non-negative integer keys, as numbers. */
-function ngramSet(keys: readonly number[], n: number): Set<number> {
-  const out = new Set<number>();
-  for (let i = 0; i + n <= keys.length; i++) {
-    let k = 0;
-    for (let j = 0; j < n; j++) k = k * 65536 + (keys[i + j] as number);
-    out.add(k);
-  }
-  return out;
-}
-
-function jaccard<T>(a: Set<T>, b: Set<T>): number {
-  if (a.size === 0 && b.size === 0) return 1;
-  let inter = 0;
-  for (const x of a) if (b.has(x)) inter++;
-  return inter / (a.size + b.size - inter);
-}
-
-/** Markers that give a word a direction (source, target, comparison side). */
-const DIRECTIONAL = new Set(['from', 'to', 'into', 'onto', 'than', 'toward', 'towards']);
-/** Markers that join words symmetrically ("X and Y", "between X and Y", "X vs Y"): a swap
- * across them keeps the meaning. */
-const SYMMETRIC = new Set(['and', 'or', 'between', 'vs', 'versus', 'with', 'like', 'as']);
-
-/** Two matched words exchanged roles `r1`/`r2` ('' = no marker): a direction swap when one role
- * is directional and neither joins symmetrically ("convert X to Y" vs "convert Y to X"). */
-export function isDirectionalSwap(r1: string, r2: string): boolean {
-  if (SYMMETRIC.has(r1) || SYMMETRIC.has(r2)) return false;
-  return DIRECTIONAL.has(r1) || DIRECTIONAL.has(r2);
-}
-
-/** Markers that give the same direction: "copy from X to Y" = "copy from X into Y" (direction
- * swaps only; the role features keep the markers as written, as the model was trained). */
-const SAME_DIRECTION: ReadonlyMap<string, string> = new Map([
-  ['into', 'to'],
-  ['onto', 'to'],
-  ['toward', 'to'],
-  ['towards', 'to'],
-]);
-
-/** Token i's role and direction, from one scan back for the nearest role marker ('' when none).
- * Role (a model feature): the marker as written, at most 3 tokens back. Direction (the swap
- * rule): up to 4 tokens back ("into a running Docker container"), to/into/onto/towards as one.
- * Measured on the fit files, direction against role: paraphrases refused QQP 44 -> 46 of 22,453,
- * PAWS 14 -> 9 of 3,532; near-misses refused QQP 125 -> 129 of 37,547, PAWS 346 -> 364 of 4,461. */
-function rolesOf(tokens: Token[], i: number): { role: string; direction: string } {
-  for (let k = i - 1; k >= 0 && k >= i - 4; k--) {
-    const w = (tokens[k] as Token).lower;
-    if (ROLE_MARKERS.has(w)) return { role: i - k <= 3 ? w : '', direction: SAME_DIRECTION.get(w) ?? w };
-  }
-  return { role: '', direction: '' };
-}
-
-/** Items p and q of `a` changed places in `b` (they differ, and each sits where the other was). */
-function exchanged(a: readonly string[], b: readonly string[], p: number, q: number): boolean {
-  return a[p] !== a[q] && a[p] === b[q] && a[q] === b[p];
-}
-
-const COMPOUND_LINKS = new Set(['of', 'in', 'for', 'on', 'from', 'with', 'at', 'about']);
-
-/** True when tokens `from` < `to` are separated by 1-2 function words including a preposition
- * ("list in Python", "capital of the country"): read the other way round they form a compound. */
-function linkedByPreposition(tokens: Token[], from: number, to: number): boolean {
-  const gap = to - from - 1;
-  if (gap < 1 || gap > 2) return false;
-  let prep = false;
-  for (let k = from + 1; k < to; k++) {
-    const t = tokens[k] as Token;
-    if (t.content || t.num !== null) return false;
-    if (COMPOUND_LINKS.has(t.lower)) prep = true;
-  }
-  return prep;
-}
-
-/** Longest increasing subsequence length. */
-function lisLength(seq: number[]): number {
-  const tails: number[] = [];
-  for (const x of seq) {
-    let lo = 0;
-    let hi = tails.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((tails[mid] as number) < x) lo = mid + 1;
-      else hi = mid;
-    }
-    tails[lo] = x;
-  }
-  return tails.length;
-}
 
 const isArticle = (t: Token): boolean => t.lower === 'a' || t.lower === 'an';
 

@@ -1,4 +1,5 @@
 import type { Analysis, Token } from './text.js';
+import { synonymTokens } from './word-relations.js';
 
 /** Words that make a request polite or chatty, and light verbs that carry no task of their own
  * ("give me a summary" = "summarize"), so they never tell two instructions apart. */
@@ -40,7 +41,7 @@ function covered(x: Token, other: readonly Token[]): boolean {
     (y) =>
       y.stem === x.stem ||
       (x.lower.length >= 6 && y.lower.startsWith(x.lower.slice(0, 6))) ||
-      (x.synsets.length > 0 && y.synsets.some((s) => x.synsets.includes(s))),
+      synonymTokens(x, y),
   );
 }
 
