@@ -67,6 +67,8 @@ function numberHeader(headers: Headers, name: string, check: (n: number) => bool
   return n;
 }
 
+const inUnitInterval = (n: number): boolean => n > 0 && n <= 1;
+
 export function parseDirectives(headers: Headers, config: Config): Directives {
   const cc = (header(headers, 'cache-control') ?? '').toLowerCase().split(',').map((d) => d.trim());
   const maxAge = cc.find((d) => d.startsWith('max-age'));
@@ -83,8 +85,8 @@ export function parseDirectives(headers: Headers, config: Config): Directives {
     noStore: cc.includes('no-store'),
     maxAgeSeconds,
     namespace: namespace ?? 'default',
-    threshold: numberHeader(headers, 'x-cache-threshold', (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
-    maxFalseHitRate: numberHeader(headers, 'x-cache-max-false-hit-rate', (n) => n > 0 && n <= 1, 'a number in (0, 1]'),
+    threshold: numberHeader(headers, 'x-cache-threshold', inUnitInterval, 'a number in (0, 1]'),
+    maxFalseHitRate: numberHeader(headers, 'x-cache-max-false-hit-rate', inUnitInterval, 'a number in (0, 1]'),
     ttlSeconds: numberHeader(headers, 'x-cache-ttl', (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer') ?? config.cache.default_ttl_seconds,
   };
 }

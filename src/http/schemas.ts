@@ -23,12 +23,15 @@ const onePrompt = (b: { prompt?: string | undefined; messages?: unknown[] | unde
   }
 };
 
+/** A number in (0, 1] (a cosine threshold or a false-hit rate), named in its error message. */
+const unitInterval = (name: string) => z.number().gt(0, `${name} must be in (0, 1]`).max(1, `${name} must be in (0, 1]`);
+
 export function makeSchemas(maxPromptChars: number) {
   const lookup = z
     .strictObject({
       ...promptFields(maxPromptChars),
-      threshold: z.number().gt(0, 'threshold must be in (0, 1]').max(1, 'threshold must be in (0, 1]').optional(),
-      max_false_hit_rate: z.number().gt(0, 'max_false_hit_rate must be in (0, 1]').max(1, 'max_false_hit_rate must be in (0, 1]').optional(),
+      threshold: unitInterval('threshold').optional(),
+      max_false_hit_rate: unitInterval('max_false_hit_rate').optional(),
       max_age_seconds: z.number().int().min(0).optional(),
     })
     .superRefine(onePrompt);

@@ -406,10 +406,7 @@ export function pairFeatures(
   f[k++] = idfTop;
   f[k++] = idfAll > 0 ? idfMatched / idfAll : 1;
   f[k++] = Math.min(dirSwaps, 4);
-  if (rules !== undefined) {
-    rules.directionSwaps = ruleSwaps;
-    rules.unitChanges = unitChanges(A, B);
-  }
+  if (rules !== undefined) rules.directionSwaps = ruleSwaps;
   f[k++] = adapted;
   f[k++] = mlp;
   return f;
@@ -438,8 +435,14 @@ export class FeatureExtractor {
 
   /** `adapted`: cos(W a, W b) of the two sentence vectors (Adapter.cosine); `mlp`: PairMlp.logit. */
   features(query: string, candidate: string, cosine: number, adapted = 0, mlp = 0, rules?: PairRules): Float64Array {
-    const f = pairFeatures(this.analyze(query), this.analyze(candidate), cosine, this.lex, this.idf, adapted, mlp, rules);
-    if (rules !== undefined) rules.instructionChanges = instructionChange(query, candidate, (t) => this.analyze(t));
+    const A = this.analyze(query);
+    const B = this.analyze(candidate);
+    const f = pairFeatures(A, B, cosine, this.lex, this.idf, adapted, mlp, rules);
+    // The rules beside the model that read no feature (the direction swaps come out of pairFeatures' scan).
+    if (rules !== undefined) {
+      rules.unitChanges = unitChanges(A, B);
+      rules.instructionChanges = instructionChange(query, candidate, (t) => this.analyze(t));
+    }
     return f;
   }
 }

@@ -20,19 +20,25 @@ const TASK_VERBS = new Set(
     'parse validate evaluate respond reply draft compose rate tag categorize categorise name title').split(' '),
 );
 
-/** "Summarize this paragraph: <text>" -> the instruction and the normalised payload, or null when
- * the text has no payload of at least MIN_PAYLOAD_WORDS words after its first colon or line break. */
-function split(text: string): { instruction: string; payload: string } | null {
+const wordCount = (t: string): number => (t.match(/[\p{L}\p{N}]+/gu) ?? []).length;
+
+/** "Summarize this paragraph: <text>" -> "Summarize this paragraph" and where the payload starts,
+ * or null when the text has no colon or line break after an instruction of MAX_INSTRUCTION_WORDS
+ * words at most. Cheap: the payload is only read once both instructions qualify. */
+function instructionOf(text: string): { instruction: string; payloadAt: number } | null {
   const m = /(?<!\d):(?!\d)|\n/u.exec(text); // not the colon of a time ("06:45")
   if (m === null || m.index === 0) return null;
-  if ((text.slice(0, m.index).match(/[\p{L}\p{N}]+/gu) ?? []).length > MAX_INSTRUCTION_WORDS) return null;
-  const payload = text
-    .slice(m.index + 1)
+  const instruction = text.slice(0, m.index);
+  return wordCount(instruction) > MAX_INSTRUCTION_WORDS ? null : { instruction, payloadAt: m.index + 1 };
+}
+
+/** The payload with case, spacing, outer quotes and final punctuation normalised. */
+function payloadOf(text: string, at: number): string {
+  return text
+    .slice(at)
     .toLowerCase()
     .replace(/\s+/gu, ' ')
     .replace(/^[\s"'`]+|[\s"'`.?!]+$/gu, '');
-  if ((payload.match(/[\p{L}\p{N}]+/gu) ?? []).length < MIN_PAYLOAD_WORDS) return null;
-  return { instruction: text.slice(0, m.index), payload };
 }
 
 /** Same stem, a WordNet synonym, or the same first 6 letters ("summarize" / "summary"). */
@@ -51,13 +57,15 @@ function covered(x: Token, other: readonly Token[]): boolean {
  * only the few instruction words tell the requests apart. Instructions match when every content
  * word of each (framing words aside) has the same stem or a WordNet synonym in the other. */
 export function instructionChange(a: string, b: string, analyze: (text: string) => Analysis): number {
-  const sa = split(a);
+  const sa = instructionOf(a);
   if (sa === null) return 0;
-  const sb = split(b);
-  if (sb === null || sa.payload !== sb.payload) return 0;
-  const words = (t: string): Token[] => analyze(t).tokens.filter((x) => (x.content || x.num !== null) && !FRAMING.has(x.lower));
+  const sb = instructionOf(b);
+  if (sb === null) return 0;
   const asks = (t: string): boolean => analyze(t).tokens.some((x) => TASK_VERBS.has(x.lemma) || TASK_VERBS.has(x.lower));
   if (!asks(sa.instruction) && !asks(sb.instruction)) return 0;
+  const payload = payloadOf(a, sa.payloadAt);
+  if (payload !== payloadOf(b, sb.payloadAt) || wordCount(payload) < MIN_PAYLOAD_WORDS) return 0;
+  const words = (t: string): Token[] => analyze(t).tokens.filter((x) => (x.content || x.num !== null) && !FRAMING.has(x.lower));
   const wa = words(sa.instruction);
   const wb = words(sb.instruction);
   return wa.every((x) => covered(x, wb)) && wb.every((y) => covered(y, wa)) ? 0 : 1;

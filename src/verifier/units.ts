@@ -1,4 +1,4 @@
-import type { Analysis } from './text.js';
+import type { Analysis, Token } from './text.js';
 
 /** Units of measure and currencies, by the words that name them after a number. A word may name
  * several ("pounds": weight or money); two mentions conflict only when they share none. Single
@@ -81,10 +81,10 @@ function unitsByNumber(A: Analysis): Map<string, Set<string>> {
   const ts = A.tokens;
   for (let i = 0; i < ts.length; i++) {
     const num = ts[i]?.num;
-    if (num === null || num === undefined || MULTIPLIERS.has((ts[i] as { lower: string }).lower)) continue;
+    if (num === null || num === undefined || MULTIPLIERS.has((ts[i] as Token).lower)) continue;
     const glued = GLUED.exec(num);
     if (glued !== null) add(glued[1] as string, glued[2] as string);
-    else if (i + 1 < ts.length) add(num, (ts[i + 1] as { lower: string }).lower);
+    else if (i + 1 < ts.length) add(num, (ts[i + 1] as Token).lower);
   }
   return out;
 }
