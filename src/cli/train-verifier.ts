@@ -6,10 +6,12 @@
  *     [--rank R] [--epochs E] [--adapter-lr X] [--adapter-wd X]   adapter (defaults: ADAPTER)
  *     [--mlp H] [--mlp-epochs E] [--mlp-lr X] [--mlp-wd X]  pair network, H = 0 turns it off (defaults: MLP)
  *     [--synth X] [--chat]                                  rule-made pairs: amount, chat-style rephrasings
+ *     [--chat-train W]                                      weight of the hand-written chat training pairs (0 = off)
  *     [--implied N] [--bag K]                               transitivity-implied pairs, K averaged tree models
  *
  * Fits only on qqp_train, paws_dev, mrpc_train and stsb_dev (a seeded 25 % slice of each is held
- * out as the development set: early stopping, calibration, operating points, model choice).
+ * out as the development set: early stopping, calibration, operating points, model choice), plus
+ * the hand-written chat training pairs (src/verifier/train/chat-train-pairs.tsv, training only).
  * The *_test files are embedded and scored once at the very end for the report; nothing is
  * chosen from them. Embeddings are cached on disk (--cache) so reruns take a minute or two.
  */
@@ -25,7 +27,7 @@ import { analyze } from '../verifier/text.js';
 import { Lexicon } from '../verifier/lexicon.js';
 import { KNOWN_ENTITIES, STOPWORDS } from '../verifier/lists.js';
 import { calibrated, modelMargin, type ModelJson, type OperatingPoint, type WeightsJson } from '../verifier/model.js';
-import { CHAT_DEV_FILE, FIT_FILES, TEST_FILES, hashUnit, readPairs, rng, seededSubset, type Pair } from '../verifier/train/data.js';
+import { CHAT_DEV_FILE, CHAT_TRAIN_FILE, FIT_FILES, TEST_FILES, hashUnit, readPairs, rng, seededSubset, type Pair } from '../verifier/train/data.js';
 import { EmbeddingCache, cosine } from '../verifier/train/embed-cache.js';
 import { Adapter } from '../verifier/adapter.js';
 import { trainAdapter } from '../verifier/train/adapter-train.js';
@@ -71,6 +73,12 @@ const { values: args } = parseArgs({
     synth: { type: 'string', default: '1' },
     /** Chat-style template positives (wider framings, greetings, thanks; see rephrase.ts). */
     chat: { type: 'boolean', default: false },
+    /** Weight of the hand-written chat-style training pairs (CHAT_TRAIN_FILE): per-row weight in the
+     * trees, whole repeats in the learned views; 0 = off. Measured 2026-11-26 (dev recall at rate 0.01,
+     * pooled fit files / chat dev rephrasings served of 126, 0 chat dev false hits unless said):
+     * off 0.253 / 30; 3: 0.234 / 34; 10: 0.236 / 39; 20: 0.221 / 37 with 1 false hit; 3 in the
+     * trees only 0.233 / 31, in the views only 0.232 / 24. */
+    'chat-train': { type: 'string', default: '10' },
     /** Pairs implied by transitivity (transitive.ts) per shared text, for the learned views; 0 = off.
      * Measured 2026-11-26 with 20 (15,207 pairs): dev AUC 0.851 -> 0.852 but recall at rate 0.01 0.252 -> 0.244, so off. */
     implied: { type: 'string', default: '0' },
@@ -105,6 +113,7 @@ if (args['mlp-epochs'] !== undefined) MLP.epochs = Number(args['mlp-epochs']);
 if (args['mlp-lr'] !== undefined) MLP.lr = Number(args['mlp-lr']);
 if (args['mlp-wd'] !== undefined) MLP.wd = Number(args['mlp-wd']);
 const synthScale = Number(args.synth);
+const chatW = Number(args['chat-train']);
 const BAG = Math.max(1, Math.floor(Number(args.bag)));
 const t0 = Date.now();
 const log = (msg: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
@@ -192,7 +201,8 @@ async function main(): Promise<void> {
   log(`embedding cache ${cachePath}: ${cache.size} vectors`);
   const texts = (ps: Pair[]): string[] => ps.flatMap((p) => [p.a, p.b]);
   const chatDev = readPairs(join(repo, 'src', 'verifier', 'train'), CHAT_DEV_FILE);
-  await cache.fill(embedder, [...texts(fit), ...texts(trainSynth), ...texts(devSynth), ...texts(chatDev)], (m) => log(m));
+  const chatTrain = chatW > 0 ? readPairs(join(repo, 'src', 'verifier', 'train'), CHAT_TRAIN_FILE) : [];
+  await cache.fill(embedder, [...texts(fit), ...texts(trainSynth), ...texts(devSynth), ...texts(chatDev), ...texts(chatTrain)], (m) => log(m));
 
   const vec = (t: string): Float32Array => cache.get(t) as Float32Array;
   const cosOf = (p: Pair): number => cosine(vec(p.a), vec(p.b));
@@ -200,7 +210,10 @@ async function main(): Promise<void> {
   // 4b. Adapter: a learned projection of the sentence vectors (feature adapted_cosine). Training
   // rows get it from an adapter fitted on the other half of the training pairs (out of fold), so
   // the trees see it as noisy as it will be on unseen pairs; every other row uses the full one.
-  const trainPairs = [...trainReal, ...trainSynth].filter((p) => cosOf(p) >= TRAIN_MIN_COS);
+  const trainPairs = [...trainReal, ...trainSynth, ...chatTrain].filter((p) => cosOf(p) >= TRAIN_MIN_COS);
+  const isChat = (p: Pair): boolean => p.source === CHAT_TRAIN_FILE;
+  // The views take no row weights: a chat pair is repeated instead (whole repeats of chatW).
+  const repeats = (p: Pair): Pair[] => (isChat(p) ? Array.from({ length: Math.max(1, Math.round(chatW)) }, () => p) : [p]);
   // By source pair id, so a rule-made pair falls in the same fold as the pair it was made from.
   const foldOfId = (id: string): number => (hashUnit(`${SEED}:fold`, id.split('~')[0] as string) < 0.5 ? 0 : 1);
   const fold = (p: Pair): number => foldOfId(p.id);
@@ -208,7 +221,7 @@ async function main(): Promise<void> {
   // implied by are in that half, so out-of-fold rows stay out of fold.
   const implied = impliedFor(trainReal, () => [...devReal, ...TEST_FILES.flatMap((s) => readPairs(dataDir, s))]).filter((p) => cosOf(p) >= TRAIN_MIN_COS);
   const viewPairs = (k: number | null): Pair[] => [
-    ...trainPairs.filter((p) => k === null || fold(p) !== k),
+    ...trainPairs.filter((p) => k === null || fold(p) !== k).flatMap(repeats),
     ...implied.filter((p) => k === null || p.from.every((id) => foldOfId(id) !== k)),
   ];
   const adapterOn = (ps: Pair[], seed: number): Adapter =>
@@ -239,7 +252,11 @@ async function main(): Promise<void> {
   log(`features: ${trainRows.length + devRows.length + devSynthRows.length} pairs in ${((Date.now() - tf) / 1000).toFixed(1)} s; ${trainRows.length} training pairs with cosine >= ${TRAIN_MIN_COS}`);
 
   // 5. Models: boosted trees (early-stopped on dev) and a logistic regression for comparison.
-  const ds = (rows: Row[]): Dataset => ({ X: rows.map((r) => r.x), y: Uint8Array.from(rows.map((r) => r.label)) });
+  const ds = (rows: Row[]): Dataset => ({
+    X: rows.map((r) => r.x),
+    y: Uint8Array.from(rows.map((r) => r.label)),
+    w: Float64Array.from(rows.map((r) => (isChat(r.pair) ? chatW : 1))),
+  });
   const devFloor = devRows.filter((r) => r.cos >= FLOOR);
   // --bag K: K models on different row samples (seeds), each early-stopped on dev, averaged.
   const runs = Array.from({ length: BAG }, (_, b) => {
@@ -320,6 +337,7 @@ async function main(): Promise<void> {
       devPairs: devRows.length,
       sources: Object.fromEntries(FIT_FILES.map((s) => [s, { train: trainReal.filter((p) => p.source === s).length, dev: devReal.filter((p) => p.source === s).length }])),
       synthetic: trainSynth.length,
+      chatTrain: { pairs: chatTrain.length, weight: chatW },
       cosineBaseline: { thresholdAtRate: cosThrRate, thresholdBestF1: cosThrF1 },
     },
   };
@@ -349,6 +367,7 @@ async function main(): Promise<void> {
     '|---|---|---|',
     ...FIT_FILES.map((s) => `| ${s} | ${trainReal.filter((p) => p.source === s).length} | ${devReal.filter((p) => p.source === s).length} |`),
     ...[...new Set(trainSynth.map((p) => p.source))].sort().map((s) => `| ${s} (label ${s.startsWith('synth-pos') ? 1 : 0}) | ${trainSynth.filter((p) => p.source === s).length} | ${devSynth.filter((p) => p.source === s).length} |`),
+    ...(chatTrain.length > 0 ? [`| ${CHAT_TRAIN_FILE} (hand-written chat pairs, weight ${chatW}) | ${chatTrain.length} | 0 |`] : []),
     `| **training rows used** (cosine >= ${TRAIN_MIN_COS}) | ${trainRows.length} | |`,
     '',
     '## Development slice',

@@ -19,6 +19,10 @@ export const FIT_FILES = ['qqp_train', 'paws_dev', 'mrpc_train', 'stsb_dev'] as 
 /** Hand-written chat-style pairs next to this file (rephrasings and near-miss families), written
  * without sight of the test fixtures: a development measurement of chat traffic, never fitted on. */
 export const CHAT_DEV_FILE = 'chat-dev-pairs';
+/** Hand-written chat-style training pairs next to this file (the same families as the dev set,
+ * other prompts), also written without sight of the test fixtures: the fit files hold no chat
+ * traffic, so this is the only in-domain data the verifier learns from. */
+export const CHAT_TRAIN_FILE = 'chat-train-pairs';
 /** Files that are only ever reported on. */
 export const TEST_FILES = ['qqp_test', 'paws_test', 'mrpc_test', 'stsb_test'] as const;
 
