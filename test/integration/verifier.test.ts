@@ -30,7 +30,7 @@ describe('hit verifier through the REST lookup', () => {
   const rephrasings: Array<[string, string]> = [
     ['How do I reverse a list in Python?', "What's the way to reverse a Python list?"],
     ['What is the history of chess?', 'Tell me about the history of chess.'],
-    // Singular / plural question. Retrains move single pairs either way: with verifier@5dd27f199b22
+    // Singular / plural question. Retrains move single pairs either way: with verifier@5dd27f199b22 (an intermediate model)
     // "How many legs does a spider have?" / "... do spiders have?" scores 0.875 against 0.886 (a miss).
     ['How many wheels does a car have?', 'How many wheels do cars have?'],
   ];
