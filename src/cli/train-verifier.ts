@@ -60,6 +60,8 @@ const ADAPTER = { rank: 64, epochs: 4, lr: 0.002, batch: 32, wd: 0 };
 const MLP = { hidden: 64, epochs: 4, lr: 0.001, batch: 32, wd: 0 };
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The hand-written chat pair files (dev and train) live next to the training code. */
+const chatDir = join(repo, 'src', 'verifier', 'train');
 const { values: args } = parseArgs({
   options: {
     data: { type: 'string', default: resolve(repo, '..', 'shared', 'data', 'pairs') },
@@ -201,8 +203,8 @@ async function main(): Promise<void> {
   const cache = new EmbeddingCache(cachePath, embedder.dims);
   log(`embedding cache ${cachePath}: ${cache.size} vectors`);
   const texts = (ps: Pair[]): string[] => ps.flatMap((p) => [p.a, p.b]);
-  const chatDev = readPairs(join(repo, 'src', 'verifier', 'train'), CHAT_DEV_FILE);
-  const chatTrain = chatW > 0 ? readPairs(join(repo, 'src', 'verifier', 'train'), CHAT_TRAIN_FILE) : [];
+  const chatDev = readPairs(chatDir, CHAT_DEV_FILE);
+  const chatTrain = chatW > 0 ? readPairs(chatDir, CHAT_TRAIN_FILE) : [];
   await cache.fill(embedder, [...texts(fit), ...texts(trainSynth), ...texts(devSynth), ...texts(chatDev), ...texts(chatTrain)], (m) => log(m));
 
   const vec = (t: string): Float32Array => cache.get(t) as Float32Array;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAT_DEV_FILE, CHAT_TRAIN_FILE, readPairs } from '../../src/verifier/train/data.js';
+import { cosine } from '../../src/verifier/train/embed-cache.js';
 import type { TransformersEmbedder } from '../../src/embedding/transformers-embedder.js';
 import { REPO, realEmbedder } from '../helpers.js';
 
@@ -48,8 +49,7 @@ describe('hand-written chat training pairs', () => {
     for (const t of texts(TRAIN_DIR, CHAT_TRAIN_FILE)) {
       const v = await embedder.embed(t);
       guard.forEach((g, j) => {
-        let c = 0;
-        for (let i = 0; i < v.length; i++) c += (v[i] as number) * (g[i] as number);
+        const c = cosine(v, g);
         if (c > worst.cos) worst = { cos: c, text: t, near: measured[j] as string };
       });
     }

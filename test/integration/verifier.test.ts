@@ -30,8 +30,9 @@ describe('hit verifier through the REST lookup', () => {
   const rephrasings: Array<[string, string]> = [
     ['How do I reverse a list in Python?', "What's the way to reverse a Python list?"],
     ['What is the history of chess?', 'Tell me about the history of chess.'],
-    // Singular / plural question. Retrains move single pairs either way: with verifier@5dd27f199b22 (an intermediate model)
-    // "How many legs does a spider have?" / "... do spiders have?" scores 0.875 against 0.886 (a miss).
+    // Singular / plural question. Retrains move single pairs either way: "How many legs does a spider
+    // have?" / "... do spiders have?" scored 0.875 against 0.886 (a miss) with an intermediate model and
+    // 0.879 against 0.8767 with verifier@0617b2c96340, too close to the line for a test; this one 0.948.
     ['How many wheels does a car have?', 'How many wheels do cars have?'],
   ];
   it.each(rephrasings)('serves a plain rephrasing: %s / %s', async (stored, asked) => {
