@@ -1,13 +1,15 @@
 import type { VerifierVeto } from '../core/types.js';
+import { Idf } from './idf.js';
 import { instructionChange } from './instruction.js';
 import { unitChanges } from './units.js';
 import { Lru } from '../util/lru.js';
 import type { Lexicon } from './lexicon.js';
-import { KNOWN_ENTITIES } from './lists.js';
+import { addMatchedStems, alignWords, antonymPairs, countSide, fuzzyUnmatched, knownEntitySwap, type Alignment, type IdfMass, type SideCounts } from './pair-align.js';
+import { structureSignals, type StructureSignals } from './pair-structure.js';
 import { analyze, type Analysis, type Token } from './text.js';
-import { areAntonyms, bigramDice, synonymTokens } from './word-relations.js';
-import { exchanged, isDirectionalSwap, jaccard, lisLength, linkedByPreposition, ngramSet, rolesOf } from './word-order.js';
+import { jaccard } from './word-order.js';
 
+export { Idf, countDocumentFrequencies, type IdfTable } from './idf.js';
 export { areAntonyms } from './word-relations.js';
 export { isDirectionalSwap } from './word-order.js';
 
@@ -56,42 +58,6 @@ export const FEATURE_NAMES = [
   'pair_mlp', // logit of the learned pair network over [a * b, |a - b|] of the sentence vectors (pair-mlp.ts)
 ] as const;
 
-/** Document frequencies of content-word stems in the training texts: rare words carry the
- * topic, so a rare word without counterpart matters more than a common one. */
-export interface IdfTable {
-  docs: number;
-  /** stem -> number of training texts containing it (only stems seen in >= 2 texts). */
-  df: Record<string, number>;
-}
-
-export class Idf {
-  private readonly df: Map<string, number>;
-  private readonly docs: number;
-  constructor(table: IdfTable | undefined) {
-    this.df = new Map(Object.entries(table?.df ?? {}));
-    this.docs = table?.docs ?? 1;
-  }
-  /** ln(docs / df); unseen stems count as seen once. */
-  of(stem: string): number {
-    return Math.log(this.docs / (this.df.get(stem) ?? 1));
-  }
-}
-
-/** Counts the texts containing each content stem (for building an IdfTable). */
-export function countDocumentFrequencies(analyses: Iterable<Analysis>, minDf = 2): IdfTable {
-  const df = new Map<string, number>();
-  let docs = 0;
-  for (const a of analyses) {
-    docs++;
-    const seen = new Set<string>();
-    for (const t of a.tokens) if (t.content) seen.add(t.stem);
-    for (const st of seen) df.set(st, (df.get(st) ?? 0) + 1);
-  }
-  const out: Record<string, number> = {};
-  for (const [k, v] of [...df].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))) if (v >= minDf) out[k] = v;
-  return { docs, df: out };
-}
-
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 export const FEATURE_COUNT = FEATURE_NAMES.length;
 
@@ -122,11 +88,8 @@ export interface PairRules {
   instructionChanges?: number;
 }
 
-
-const ARTICLES = new Set(['a', 'an', 'the']);
 const SPECIFIC_WH = ['why', 'when', 'where', 'who'];
 const NO_IDF = new Idf(undefined);
-
 
 const isArticle = (t: Token): boolean => t.lower === 'a' || t.lower === 'an';
 
@@ -141,275 +104,99 @@ export function pairFeatures(
   mlp = 0,
   rules?: PairRules,
 ): Float64Array {
+  const al = alignWords(A, B);
+  // One running total over A's words, then B's: the summation order the model was trained with.
+  const mass: IdfMass = { all: 0, matched: 0, top: 0 };
+  const sa = countSide(A, al.matchA, B.tokens.some(isArticle), idf, mass);
+  const sb = countSide(B, al.matchB, A.tokens.some(isArticle), idf, mass);
+  addMatchedStems(A.tokens, al.matchA, sb.stems);
+  const s: PairSignals = { A, B, al, sa, sb, mass, st: structureSignals(A.tokens, B.tokens, al) };
+  const f = new Float64Array(FEATURE_COUNT);
+  const lexical = lexicalFeatures(s, cosine);
+  f.set(lexical);
+  f.set(structureFeatures(s, adapted, mlp), lexical.length);
+  if (rules !== undefined) rules.directionSwaps = s.st.ruleSwaps;
+  return f;
+}
+
+/** What pairFeatures measured, before it is laid out in FEATURE_NAMES order. */
+interface PairSignals {
+  A: Analysis;
+  B: Analysis;
+  al: Alignment;
+  sa: SideCounts;
+  sb: SideCounts;
+  mass: IdfMass;
+  st: StructureSignals;
+}
+
+/** Features `cosine` .. `yesno_vs_wh`, in FEATURE_NAMES order. */
+function lexicalFeatures({ A, B, al, sa, sb }: PairSignals, cosine: number): number[] {
   const ta = A.tokens;
   const tb = B.tokens;
-  // --- Alignment of content words and numbers: exact/morphological first, then synonyms.
-  const matchA = new Int32Array(ta.length).fill(-1);
-  const matchB = new Int32Array(tb.length).fill(-1);
-  let synMatches = 0;
-  let stemMatches = 0;
-  for (const i of A.align) {
-    const x = ta[i] as Token;
-    for (const j of B.align) {
-      if (matchB[j] !== -1) continue;
-      const y = tb[j] as Token;
-      if (x.stem === y.stem && (x.num === null) === (y.num === null)) {
-        matchA[i] = j;
-        matchB[j] = i;
-        if (x.lower !== y.lower && x.lemma !== y.lemma) stemMatches++;
-        break;
-      }
-    }
-  }
-  for (const i of A.align) {
-    if (matchA[i] !== -1) continue;
-    const x = ta[i] as Token;
-    if (x.num !== null) continue;
-    for (const j of B.align) {
-      if (matchB[j] !== -1) continue;
-      if (synonymTokens(x, tb[j] as Token)) {
-        matchA[i] = j;
-        matchB[j] = i;
-        synMatches++;
-        break;
-      }
-    }
-  }
+  const contentAll = sa.content + sb.content;
+  return [
+    cosine,
+    Math.min(sa.content, sb.content),
+    Math.max(sa.content, sb.content),
+    Math.min(ta.length, tb.length) / Math.max(1, ta.length, tb.length),
+    Math.min(sa.unmatched, sb.unmatched),
+    Math.max(sa.unmatched, sb.unmatched),
+    contentAll > 0 ? (sa.unmatched + sb.unmatched) / contentAll : 0,
+    Math.max(sa.unknown, sb.unknown),
+    Math.min(sa.proper, sb.proper),
+    Math.max(sa.proper, sb.proper),
+    knownEntitySwap(sa.unmatchedContent, sb.unmatchedContent),
+    al.synMatches,
+    al.stemMatches,
+    jaccard(sa.stems, sb.stems),
+    antonymPairs(ta, tb, al),
+    sa.numbers + sb.numbers > 0 ? 1 : 0,
+    Math.min(sa.numbersUnmatched, sb.numbersUnmatched),
+    Math.max(sa.numbersUnmatched, sb.numbersUnmatched),
+    Math.abs(A.negCount - B.negCount),
+    A.negCount % 2 !== B.negCount % 2 ? 1 : 0,
+    ...questionFeatures(A, B),
+  ];
+}
 
-  // --- Counts of unmatched words.
-  let contentA = 0;
-  let contentB = 0;
-  let unA = 0;
-  let unB = 0;
-  let unkA = 0;
-  let unkB = 0;
-  let propA = 0;
-  let propB = 0;
-  let numA = 0;
-  let numB = 0;
-  let numUnA = 0;
-  let numUnB = 0;
-  const stemsA = new Set<string>();
-  const stemsB = new Set<string>();
-  const unmatchedContentA: Token[] = [];
-  const unmatchedContentB: Token[] = [];
-  let idfUnA = 0;
-  let idfUnB = 0;
-  let idfTop = 0;
-  let idfAll = 0;
-  let idfMatched = 0;
-  // "one pound" and "a pound" name the same quantity: an unmatched 1 facing an article is matched.
-  const articleA = ta.some(isArticle);
-  const articleB = tb.some(isArticle);
-  for (const i of A.align) {
-    const x = ta[i] as Token;
-    if (x.num !== null) {
-      numA++;
-      if (matchA[i] === -1 && !(x.num === '1' && articleB)) numUnA++;
-      continue;
-    }
-    contentA++;
-    stemsA.add(x.stem);
-    const wA = idf.of(x.stem);
-    idfAll += wA;
-    if (matchA[i] !== -1) idfMatched += wA;
-    if (matchA[i] === -1) {
-      unA++;
-      idfUnA += wA;
-      idfTop = Math.max(idfTop, wA);
-      unmatchedContentA.push(x);
-      if (!x.known) unkA++;
-      if (x.proper) propA++;
-    }
-  }
-  for (const j of B.align) {
-    const y = tb[j] as Token;
-    if (y.num !== null) {
-      numB++;
-      if (matchB[j] === -1 && !(y.num === '1' && articleA)) numUnB++;
-      continue;
-    }
-    contentB++;
-    stemsB.add(y.stem);
-    const wB = idf.of(y.stem);
-    idfAll += wB;
-    if (matchB[j] !== -1) idfMatched += wB;
-    if (matchB[j] === -1) {
-      unB++;
-      idfUnB += wB;
-      idfTop = Math.max(idfTop, wB);
-      unmatchedContentB.push(y);
-      if (!y.known) unkB++;
-      if (y.proper) propB++;
-    }
-  }
-  // Synonym matches count as shared for the Jaccard.
-  for (let i = 0; i < ta.length; i++) {
-    const j = matchA[i] as number;
-    if (j >= 0) stemsB.add((ta[i] as Token).stem);
-  }
+/** Features `order_discordant` .. `pair_mlp`, in FEATURE_NAMES order. */
+function structureFeatures({ A, B, sa, sb, mass, st }: PairSignals, adapted: number, mlp: number): number[] {
+  const m = st.matched;
+  return [
+    st.orderDiscordant,
+    st.orderStrict,
+    st.lisGap,
+    m > 0 ? st.prevDiff / m : 0,
+    m > 0 ? st.nextDiff / m : 0,
+    m > 0 ? st.roleDiff / m : 0,
+    Math.min(st.swaps, 4),
+    st.bigramJaccard,
+    st.trigramJaccard,
+    fuzzyUnmatched(sa.unmatchedContent, sb.unmatchedContent),
+    m / Math.max(1, A.align.length, B.align.length),
+    Math.min(sa.idfUnmatched, sb.idfUnmatched),
+    Math.max(sa.idfUnmatched, sb.idfUnmatched),
+    mass.top,
+    mass.all > 0 ? mass.matched / mass.all : 1,
+    Math.min(st.dirSwaps, 4),
+    adapted,
+    mlp,
+  ];
+}
 
-  // --- Antonyms among unmatched words (function words included: with/without, before/after).
-  const lowersB = new Set(tb.map((t) => t.lower));
-  const lowersA = new Set(ta.map((t) => t.lower));
-  const restA = ta.filter((t, i) => matchA[i] === -1 && t.num === null && !lowersB.has(t.lower));
-  const restB = tb.filter((t, j) => matchB[j] === -1 && t.num === null && !lowersA.has(t.lower));
-  let antonymPairs = 0;
-  for (const x of restA) for (const y of restB) if (areAntonyms(x, y)) antonymPairs++;
-
-  let knownSwap = 0;
-  if (unmatchedContentA.some((t) => KNOWN_ENTITIES.has(t.lower)) && unmatchedContentB.some((t) => KNOWN_ENTITIES.has(t.lower))) knownSwap = 1;
-
-  let fuzzy = 0;
-  for (const x of unmatchedContentA) for (const y of unmatchedContentB) fuzzy = Math.max(fuzzy, bigramDice(x.lower, y.lower));
-
-  // --- Order and roles of matched words.
-  const pairs: Array<[number, number]> = [];
-  for (let i = 0; i < ta.length; i++) {
-    const j = matchA[i] as number;
-    if (j >= 0) pairs.push([i, j]);
-  }
-  const m = pairs.length;
-  let discordant = 0;
-  let compoundFlips = 0;
-  for (let p = 0; p < m; p++) {
-    for (let q = p + 1; q < m; q++) {
-      const [ip, jp] = pairs[p] as [number, number];
-      const [iq, jq] = pairs[q] as [number, number];
-      if (jp > jq) {
-        discordant++;
-        if ((iq - ip === 1 && linkedByPreposition(tb, jq, jp)) || (jp - jq === 1 && linkedByPreposition(ta, ip, iq))) compoundFlips++;
-      }
-    }
-  }
-  const allPairs = (m * (m - 1)) / 2;
-  const orderDiscordant = m >= 2 ? discordant / allPairs : 0;
-  const orderStrict = m >= 2 ? (discordant - compoundFlips) / allPairs : 0;
-  // LIS over the B positions, compound flips first put back in order.
-  const seqPos = pairs.map((p) => p[1]);
-  for (let p = 0; p + 1 < m; p++) {
-    const [ip, jp] = pairs[p] as [number, number];
-    const [iq, jq] = pairs[p + 1] as [number, number];
-    if (jp > jq && ((iq - ip === 1 && linkedByPreposition(tb, jq, jp)) || (jp - jq === 1 && linkedByPreposition(ta, ip, iq)))) {
-      seqPos[p] = jq;
-      seqPos[p + 1] = jp;
-    }
-  }
-  const lisGap = m >= 2 ? 1 - lisLength(seqPos) / m : 0;
-
-  // Keys: a matched word is known by its pair number (its index in A), anything else by an id
-  // of its lower-case form; 0 = text boundary.
-  const ids = new Map<string, number>();
-  const idOf = (w: string): number => {
-    let id = ids.get(w);
-    if (id === undefined) {
-      id = 1000 + ids.size;
-      ids.set(w, id);
-    }
-    return id;
-  };
-  const keyA = new Array<number>(ta.length);
-  const keyB = new Array<number>(tb.length);
-  for (let i = 0; i < ta.length; i++) keyA[i] = (matchA[i] as number) >= 0 ? i + 1 : idOf((ta[i] as Token).lower);
-  for (let j = 0; j < tb.length; j++) keyB[j] = (matchB[j] as number) >= 0 ? (matchB[j] as number) + 1 : idOf((tb[j] as Token).lower);
-  const prevA = (i: number): number => (i > 0 ? (keyA[i - 1] as number) : 0);
-  const prevB = (j: number): number => (j > 0 ? (keyB[j - 1] as number) : 0);
-  const nextA = (i: number): number => (i + 1 < ta.length ? (keyA[i + 1] as number) : 0);
-  const nextB = (j: number): number => (j + 1 < tb.length ? (keyB[j + 1] as number) : 0);
-  let prevDiff = 0;
-  let nextDiff = 0;
-  let roleDiff = 0;
-  let swaps = 0;
-  let dirSwaps = 0;
-  let ruleSwaps = 0;
-  const rolesA = pairs.map(([i]) => rolesOf(ta, i));
-  const rolesB = pairs.map(([, j]) => rolesOf(tb, j));
-  const roleA = rolesA.map((r) => r.role);
-  const roleB = rolesB.map((r) => r.role);
-  const dirA = rolesA.map((r) => r.direction);
-  const dirB = rolesB.map((r) => r.direction);
-  for (let p = 0; p < m; p++) {
-    const [i, j] = pairs[p] as [number, number];
-    if (prevA(i) !== prevB(j)) prevDiff++;
-    if (nextA(i) !== nextB(j)) nextDiff++;
-    if (roleA[p] !== roleB[p]) roleDiff++;
-  }
-  for (let p = 0; p < m; p++) {
-    const [ip, jp] = pairs[p] as [number, number];
-    if (!(ta[ip] as Token).content && (ta[ip] as Token).num === null) continue;
-    for (let q = p + 1; q < m; q++) {
-      const [iq, jq] = pairs[q] as [number, number];
-      const ctxSwap =
-        prevA(ip) !== prevA(iq) && prevA(ip) === prevB(jq) && prevA(iq) === prevB(jp) && prevA(ip) !== iq + 1 && prevA(iq) !== ip + 1;
-      const rSwap = exchanged(roleA, roleB, p, q);
-      if (ctxSwap || rSwap) swaps++;
-      if (rSwap && isDirectionalSwap(roleA[p] as string, roleA[q] as string)) dirSwaps++;
-      if (exchanged(dirA, dirB, p, q) && isDirectionalSwap(dirA[p] as string, dirA[q] as string)) ruleSwaps++;
-    }
-  }
-
-  const seqA: number[] = [];
-  const seqB: number[] = [];
-  for (let i = 0; i < ta.length; i++) if (!ARTICLES.has((ta[i] as Token).lower)) seqA.push(keyA[i] as number);
-  for (let j = 0; j < tb.length; j++) if (!ARTICLES.has((tb[j] as Token).lower)) seqB.push(keyB[j] as number);
-
+/** `wh_diff`, `wh_conflict`, `yesno_vs_wh`. */
+function questionFeatures(A: Analysis, B: Analysis): [number, number, number] {
   let whDiff = 0;
   if (A.wh.size > 0 || B.wh.size > 0) {
     if (A.wh.size !== B.wh.size) whDiff = 1;
     else for (const w of A.wh) if (!B.wh.has(w)) whDiff = 1;
   }
-
   let whConflict = 0;
   for (const w of SPECIFIC_WH) if (A.wh.has(w) !== B.wh.has(w)) whConflict = 1;
   if (A.wh.size === 0 || B.wh.size === 0) whConflict = 0;
   const yesNoVsWh = (A.yesNo && !B.yesNo && B.wh.size > 0) || (B.yesNo && !A.yesNo && A.wh.size > 0) ? 1 : 0;
-
-  const contentAll = contentA + contentB;
-  const f = new Float64Array(FEATURE_COUNT);
-  let k = 0;
-  f[k++] = cosine;
-  f[k++] = Math.min(contentA, contentB);
-  f[k++] = Math.max(contentA, contentB);
-  f[k++] = Math.min(ta.length, tb.length) / Math.max(1, ta.length, tb.length);
-  f[k++] = Math.min(unA, unB);
-  f[k++] = Math.max(unA, unB);
-  f[k++] = contentAll > 0 ? (unA + unB) / contentAll : 0;
-  f[k++] = Math.max(unkA, unkB);
-  f[k++] = Math.min(propA, propB);
-  f[k++] = Math.max(propA, propB);
-  f[k++] = knownSwap;
-  f[k++] = synMatches;
-  f[k++] = stemMatches;
-  f[k++] = jaccard(stemsA, stemsB);
-  f[k++] = antonymPairs;
-  f[k++] = numA + numB > 0 ? 1 : 0;
-  f[k++] = Math.min(numUnA, numUnB);
-  f[k++] = Math.max(numUnA, numUnB);
-  f[k++] = Math.abs(A.negCount - B.negCount);
-  f[k++] = A.negCount % 2 !== B.negCount % 2 ? 1 : 0;
-  f[k++] = whDiff;
-  f[k++] = whConflict;
-  f[k++] = yesNoVsWh;
-  f[k++] = orderDiscordant;
-  f[k++] = orderStrict;
-  f[k++] = lisGap;
-  f[k++] = m > 0 ? prevDiff / m : 0;
-  f[k++] = m > 0 ? nextDiff / m : 0;
-  f[k++] = m > 0 ? roleDiff / m : 0;
-  f[k++] = Math.min(swaps, 4);
-  f[k++] = jaccard(ngramSet(seqA, 2), ngramSet(seqB, 2));
-  f[k++] = jaccard(ngramSet(seqA, 3), ngramSet(seqB, 3));
-  f[k++] = fuzzy;
-  f[k++] = m / Math.max(1, A.align.length, B.align.length);
-  f[k++] = Math.min(idfUnA, idfUnB);
-  f[k++] = Math.max(idfUnA, idfUnB);
-  f[k++] = idfTop;
-  f[k++] = idfAll > 0 ? idfMatched / idfAll : 1;
-  f[k++] = Math.min(dirSwaps, 4);
-  if (rules !== undefined) rules.directionSwaps = ruleSwaps;
-  f[k++] = adapted;
-  f[k++] = mlp;
-  return f;
+  return [whDiff, whConflict, yesNoVsWh];
 }
 
 /** Analyses texts with a small LRU cache: a query is compared with up to 8 candidates, and
