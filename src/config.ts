@@ -52,6 +52,20 @@ export const configSchema = z
         /** Verifier mode: the accepted rate of serving another question's answer (sets the
          * verifier's decision threshold, chosen on development data). */
         max_false_hit_rate: z.number().gt(0).max(1).default(0.01),
+        /** Verifier mode: a decision threshold measured on your own labelled traffic (`npm run eval --
+         * --pairs yours.tsv --calibrate RATE` prints this object). It replaces the shipped operating point
+         * of max_false_hit_rate, which was set on public paraphrase data (docs/verifier-dev-false-hits.md),
+         * for every lookup that asks no rate of its own. A score only means something for the verifier it
+         * was measured with: another verifier id turns semantic lookups off until it is measured again. */
+        verifier_calibration: z
+          .object({
+            /** Verifier id the score was measured with (`verifier@...`, printed by eval). */
+            verifier: z.string().regex(/^verifier@\S+$/u, 'must be a verifier id such as "verifier@0617b2c96340"'),
+            /** Lowest verifier score (0..1) that is served. */
+            min_score: z.number().min(0).max(1),
+          })
+          .strict()
+          .optional(),
         /** Verifier mode: candidates below this cosine similarity are not even scored. */
         candidate_floor: z.number().gt(0).max(1).default(0.7),
         /** Verifier weights (written by `npm run train-verifier`). */

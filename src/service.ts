@@ -188,11 +188,21 @@ async function configuredVerifier(config: Config, log: ServiceOptions['log']): P
     log?.warn({ path }, 'verifier weights not found: semantic hits are decided by the cosine threshold alone');
     return {};
   }
+  let verifier: Verifier;
   try {
-    return { verifier: await loadVerifier(path) };
+    verifier = await loadVerifier(path);
   } catch (err) {
     return { problem: `verifier weights ${path} are unusable (${(err as Error).message}): semantic lookups are off; fix the file or set cache.decision to "cosine"` };
   }
+  return { verifier, problem: calibrationProblem(config, verifier) };
+}
+
+/** A calibrated score belongs to one verifier: applied to another it would serve at an unknown
+ * error rate, so semantic lookups stay off instead (like unusable weights). */
+export function calibrationProblem(config: Config, verifier: Verifier): string | undefined {
+  const cal = config.cache.verifier_calibration;
+  if (cal === undefined || cal.verifier === verifier.id) return undefined;
+  return `cache.verifier_calibration was measured with ${cal.verifier} but the loaded verifier is ${verifier.id}: semantic lookups are off; measure again (npm run eval -- --pairs FILE.tsv --calibrate RATE) or remove cache.verifier_calibration`;
 }
 
 async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnType<typeof dataPaths>, unlock: () => void): Promise<Service> {
@@ -211,7 +221,11 @@ async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnTyp
     const report = loadIndex(index, store, { dir: paths.indexDir, embedder: embedder.modelId });
     opts.log?.info({ index: report }, report.rebuiltShards > 0 ? 'index rebuilt from the database' : 'index loaded');
     const clock = opts.clock ?? systemClock;
-    const { verifier, problem } = opts.verifier !== undefined ? { verifier: opts.verifier ?? undefined, problem: undefined } : await configuredVerifier(config, opts.log);
+    const given = opts.verifier ?? undefined;
+    const { verifier, problem } =
+      opts.verifier !== undefined
+        ? { verifier: given, problem: given === undefined ? undefined : calibrationProblem(config, given) }
+        : await configuredVerifier(config, opts.log);
     const cache = new SemanticCache({ store, index, embedder, clock, candidates: config.cache.candidates, ledger: store, onEmbed: opts.onEmbed, verifier });
     const service = new Service({
       config, cache, store, index, embedder, indexLoad: report, indexDir: paths.indexDir, clock,

@@ -1,6 +1,7 @@
 import type { Summary } from './bench-stats.js';
 import type { CurveReport, EvalReport } from './eval-run.js';
 import type { CurvePoint } from './eval-sweep.js';
+import { calibrationConfig, type Calibration } from './eval-calibrate.js';
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : 'n/a');
 const frac = (x: number, a: number, b: number): string => `${pct(x)} (${a}/${b})`;
@@ -11,7 +12,7 @@ function decisionLine(r: EvalReport): string {
   const d = r.decision;
   const how =
     d.kind === 'verifier'
-      ? `verifier \`${d.verifier}\`: score >= ${th(d.minScore ?? Number.NaN)} (max_false_hit_rate ${d.maxFalseHitRate}), candidates from cosine >= ${d.threshold}`
+      ? `verifier \`${d.verifier}\`: score >= ${th(d.minScore ?? Number.NaN)} (${d.calibrated === true ? 'cache.verifier_calibration' : `max_false_hit_rate ${d.maxFalseHitRate}`}), candidates from cosine >= ${d.threshold}`
       : `cosine similarity >= ${d.threshold}`;
   const why = d.note === null ? '' : `: ${d.note}`;
   const asked = d.requested !== d.kind ? ` (asked for ${d.requested}${why})` : d.note === null ? '' : ` (verifier${why})`;
@@ -38,6 +39,32 @@ function curveTable(title: string, unit: string, c: CurveReport, notes: Map<numb
     ...c.table.map(row),
     '',
     `Best recall (threshold picked on this file, so an upper bound): ${best.join('; ')}.`,
+    '',
+  ];
+}
+
+function calibrationLines(c: Calibration, label1: number): string[] {
+  const head = ['## Calibration', ''];
+  const p = c.point;
+  if (p === null) {
+    return [
+      ...head,
+      `No verifier threshold keeps the false-hit rate <= ${pct(c.maxFalseHitRate)} at 95 % confidence on this file's ${c.label0} label-0 rows. ` +
+        `Bounding a rate of ${pct(c.maxFalseHitRate)} takes at least ${c.label0Needed} label-0 rows even with no false hit.`,
+      '',
+    ];
+  }
+  return [
+    ...head,
+    `Score >= ${th(p.threshold)}: recall ${frac(p.recall, p.correct, label1)}, false-hit rate ${frac(p.falseHitRate, p.falseHit, c.label0)} ` +
+      `(95 % upper bound ${pct(p.falseHitUpper95)} <= ${pct(c.maxFalseHitRate)}). To serve at this threshold, add to the config file:`,
+    '',
+    '```json',
+    JSON.stringify(calibrationConfig(c)),
+    '```',
+    '',
+    'The recall is measured on the pairs the threshold was picked on, so it flatters; check it on other labelled pairs ' +
+      '(`DEJAVU_CONFIG=that-config.json npm run eval -- --pairs other.tsv`).',
     '',
   ];
 }
@@ -104,6 +131,7 @@ export function markdown(r: EvalReport): string {
     lines.push(...curveTable('Cosine only (similarity threshold)', 'similarity', s.cosine, new Map()));
     if (s.mismatches > 0) lines.push(`Warning: at the configured setting the sweep disagrees with ${s.mismatches} lookup(s).`, '');
     lines.push(`Plot: ${s.plot}`, '');
+    if (s.calibration !== null) lines.push(...calibrationLines(s.calibration, r.label1));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -10,7 +10,7 @@ import { requestKey } from '../core/request-key.js';
 import type { SemanticCache } from '../core/semantic-cache.js';
 import type { Candidate, LookupOptions, LookupStatus, RequestKey } from '../core/types.js';
 import { lookupOptions } from '../http/lookup-options.js';
-import { openService, type Service } from '../service.js';
+import { calibrationProblem, openService, type Service } from '../service.js';
 import { summarize, type Summary } from './bench-stats.js';
 import { PairsFileError, readPairs, type PairRow } from './eval-pairs.js';
 import { plotSvg, type PlotCurve, type PlotMarker } from './eval-plot.js';
@@ -19,6 +19,7 @@ import {
   type CurvePoint, type OutcomeCounts, type Pick, type QueryTrace, type Rates,
 } from './eval-sweep.js';
 import { loadOptionalVerifier } from './eval-verifier.js';
+import { calibrate, type Calibration } from './eval-calibrate.js';
 
 export type EvalMode = 'pairwise' | 'replay';
 export type DecisionKind = 'verifier' | 'cosine';
@@ -37,6 +38,8 @@ export interface EvalOptions {
   rate?: number;
   /** Cosine threshold given per lookup, as a request's `threshold` would be (cosine only). */
   threshold?: number;
+  /** Also pick the verifier threshold for this false-hit rate on the file (eval-calibrate.ts); needs sweep. */
+  calibrate?: number;
   /** Where the sweep writes its SVG; default eval-<file name>-<mode>.svg in `plotDir`. */
   plot?: string;
   /** Default folder of the plot; default the current directory. */
@@ -61,6 +64,8 @@ export interface DecisionInfo {
   /** Verifier mode: the score threshold for max_false_hit_rate. */
   minScore?: number;
   maxFalseHitRate?: number;
+  /** Verifier mode: minScore comes from cache.verifier_calibration, not from maxFalseHitRate. */
+  calibrated?: boolean;
   /** Id of the verifier the cache holds, else null. */
   verifier: string | null;
   /** Why the verifier is not in use although asked for (or not available for the sweep). */
@@ -96,6 +101,8 @@ export interface SweepReport {
   /** Score threshold (verifier) or similarity (cosine) curves; verifier null without a verifier. */
   verifier: (CurveReport & { devThresholds: Array<{ maxFalseHitRate: number; threshold: number }> }) | null;
   cosine: CurveReport;
+  /** The verifier threshold for EvalOptions.calibrate, when asked for and a verifier is loaded. */
+  calibration: Calibration | null;
   /** Lookups whose decision, predicted from the candidates at the configured setting, differs
    * from what lookup() returned (should be 0). */
   mismatches: number;
@@ -313,6 +320,7 @@ function buildSweep(run: Run, decision: DecisionInfo, opts: EvalOptions, report:
     plot,
     verifier: ver === null ? null : { ...ver.report, devThresholds: dev },
     cosine: cosine.report,
+    calibration: ver === null || opts.calibrate === undefined ? null : calibrate(ver.full, opts.calibrate, report.label0, (verifier as Verifier).id),
     mismatches: run.mismatches,
   };
 }
@@ -340,6 +348,8 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
         ...opts.config.cache,
         decision: requested,
         max_false_hit_rate: opts.rate ?? opts.config.cache.max_false_hit_rate,
+        // An explicit --rate asks for the shipped operating point, not the operator's calibration.
+        verifier_calibration: opts.rate === undefined ? opts.config.cache.verifier_calibration : undefined,
         max_entries: 0,
         sweep_interval_seconds: 0,
       },
@@ -351,6 +361,8 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
     try {
       const cache = service.cache;
       const verifier = cache.verifier;
+      const stale = verifier === undefined ? undefined : calibrationProblem(config, verifier);
+      if (stale !== undefined) throw new Error(stale);
       const options = lookupOptions(config, verifier, { threshold: opts.threshold }, undefined);
       const floor = config.cache.candidate_floor;
       const explainOptions: LookupOptions =
@@ -366,7 +378,9 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
         kind,
         requested,
         threshold: options.threshold,
-        ...(options.minScore === undefined ? {} : { minScore: options.minScore, maxFalseHitRate: config.cache.max_false_hit_rate }),
+        ...(options.minScore === undefined
+          ? {}
+          : { minScore: options.minScore, maxFalseHitRate: config.cache.max_false_hit_rate, calibrated: config.cache.verifier_calibration !== undefined }),
         verifier: verifier?.id ?? null,
         note,
       };

@@ -1,6 +1,6 @@
 // Decision quality on labelled pairs, through the real cache core in a temporary data dir:
 //   npm run eval -- --pairs FILE.tsv [--mode pairwise|replay] [--sweep] [--plot FILE.svg] [--json]
-//                   [--limit N] [--decision verifier|cosine] [--rate R] [--threshold T]
+//                   [--limit N] [--decision verifier|cosine] [--rate R] [--threshold T] [--calibrate R]
 // FILE.tsv: header `id<TAB>text_a<TAB>text_b<TAB>label[<TAB>family]`, split on TAB, no quoting.
 // pairwise: each pair alone in its own namespace (store text_a, look up text_b).
 // replay:   every distinct text_a stored once in one namespace, then every text_b looked up.
@@ -17,7 +17,7 @@ import { runEval, type DecisionKind, type EvalMode, type EvalOptions } from './e
 const REPO = resolve(import.meta.dirname, '..', '..');
 
 const USAGE = `usage: npm run eval -- --pairs FILE.tsv [--mode pairwise|replay] [--sweep] [--plot FILE.svg] [--json]
-                     [--limit N] [--decision verifier|cosine] [--rate R] [--threshold T]
+                     [--limit N] [--decision verifier|cosine] [--rate R] [--threshold T] [--calibrate R]
   --pairs FILE      TSV with header id, text_a, text_b, label (optional 5th column family)
   --mode            pairwise (default): each pair in its own namespace;
                     replay: all distinct text_a stored in one namespace, then every text_b looked up
@@ -27,6 +27,8 @@ const USAGE = `usage: npm run eval -- --pairs FILE.tsv [--mode pairwise|replay] 
   --threshold T     cosine similarity threshold, as a request's "threshold" (implies cosine)
   --sweep           also print recall / false-hit rate over the threshold and write an SVG plot
   --plot FILE.svg   where the sweep writes its plot (default eval-<file>-<mode>.svg here)
+  --calibrate R     pick the verifier threshold whose false-hit rate on this file stays <= R at 95 %
+                    confidence, and print the cache.verifier_calibration config that applies it (implies --sweep)
   --json            the report as JSON instead of Markdown
 Settings come from DEJAVU_CONFIG when set; the data dir is a temporary one, removed at the end.`;
 
@@ -69,6 +71,7 @@ function parseCli(argv: string[]): Cli {
       decision: { type: 'string' },
       rate: { type: 'string' },
       threshold: { type: 'string' },
+      calibrate: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -88,11 +91,14 @@ function parseCli(argv: string[]): Cli {
   const decision = oneOf<DecisionKind>('decision', values.decision, ['verifier', 'cosine']);
   const threshold = fraction('threshold', values.threshold);
   if (decision === 'verifier' && threshold !== undefined) throw new UsageError('--threshold sets a cosine threshold; with --decision verifier use --rate');
-  if (values.plot !== undefined && !values.sweep) throw new UsageError('--plot needs --sweep');
+  const calibrate = fraction('calibrate', values.calibrate);
+  if (values.plot !== undefined && !values.sweep && calibrate === undefined) throw new UsageError('--plot needs --sweep');
+  if (calibrate !== undefined && (decision === 'cosine' || threshold !== undefined)) throw new UsageError('--calibrate measures the verifier; drop --decision cosine / --threshold');
   return {
     pairs: userPath(values.pairs),
     mode: oneOf<EvalMode>('mode', values.mode, ['pairwise', 'replay']) ?? 'pairwise',
-    sweep: values.sweep,
+    sweep: values.sweep || calibrate !== undefined,
+    calibrate,
     plot: values.plot === undefined ? undefined : userPath(values.plot),
     plotDir: userPath('.'),
     json: values.json,

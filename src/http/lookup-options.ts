@@ -11,10 +11,19 @@ export interface RequestDecision {
   maxFalseHitRate?: number | undefined;
 }
 
+/** The configured verifier threshold: the route's own rate when it has one, else the score
+ * calibrated on the operator's traffic (cache.verifier_calibration), else the shipped operating
+ * point of cache.max_false_hit_rate. The service turns semantic lookups off when the calibration
+ * names another verifier (service.ts), so its score is only read for the one it was measured with. */
+export function configuredMinScore(config: Config, verifier: Verifier, routeRate?: number): number {
+  if (routeRate !== undefined) return verifier.thresholdFor(routeRate);
+  return config.cache.verifier_calibration?.min_score ?? verifier.thresholdFor(config.cache.max_false_hit_rate);
+}
+
 /** How one request's semantic hits are decided. A caller-given cosine threshold means cosine only;
  * a caller-given false-hit rate picks the verifier's operating point for it (a rate below the
  * safest shipped point serves exact hits only); otherwise the configured decision (verifier when
- * it is loaded, else the cosine threshold), at the route's own rate when it has one. */
+ * it is loaded, else the cosine threshold; see configuredMinScore). */
 export function lookupOptions(
   config: Config,
   verifier: Verifier | undefined,
@@ -34,7 +43,7 @@ export function lookupOptions(
     return { ...base, threshold: config.cache.candidate_floor, minScore: verifier.thresholdFor(request.maxFalseHitRate) };
   }
   if (config.cache.decision === 'verifier' && verifier !== undefined) {
-    return { ...base, threshold: config.cache.candidate_floor, minScore: verifier.thresholdFor(routeRate ?? config.cache.max_false_hit_rate) };
+    return { ...base, threshold: config.cache.candidate_floor, minScore: configuredMinScore(config, verifier, routeRate) };
   }
   return { ...base, threshold: config.cache.threshold };
 }

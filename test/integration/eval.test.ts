@@ -115,6 +115,36 @@ describe('eval (labelled pairs through the real cache)', () => {
     expect(readFileSync(join(plotDir, 'eval-pairs-pairwise.svg'), 'utf8').startsWith('<svg')).toBe(true);
   });
 
+  it('--calibrate picks a verifier threshold; the config it prints serves exactly that point; a stale one is refused', async () => {
+    const plot = join(tmp.dir, 'calibrate.svg');
+    const verifierConfig = testConfig(join(tmp.dir, 'unused-data'), { cache: { decision: 'verifier', verifier_path: join(MODELS_DIR, 'verifier/weights.json') } });
+    // 5 label-0 rows cannot bound 1 % (268 needed even with no false hit) ...
+    const strict = await runEval({ pairs, mode: 'pairwise', calibrate: 0.01, sweep: true, plot, config: verifierConfig, embedder });
+    expect(strict.sweep?.calibration?.point).toBeNull();
+    expect(strict.sweep?.calibration?.label0Needed).toBe(268);
+    // ... but can bound 40 % (0 of 5 gives an upper bound of 35 %).
+    const loose = await runEval({ pairs, mode: 'pairwise', calibrate: 0.4, sweep: true, plot, config: verifierConfig, embedder });
+    const cal = loose.sweep?.calibration;
+    const point = cal?.point;
+    if (cal === undefined || cal === null || point === null || point === undefined) throw new Error('expected a calibration point');
+    expect(point.falseHit).toBe(0);
+    expect(point.recall).toBeGreaterThan(0);
+    const applied = testConfig(join(tmp.dir, 'unused-data'), {
+      cache: { ...verifierConfig.cache, verifier_calibration: { verifier: cal.verifier, min_score: point.threshold } },
+    });
+    const r = await runEval({ pairs, mode: 'pairwise', config: applied, embedder });
+    expect(r.decision).toMatchObject({ kind: 'verifier', calibrated: true, minScore: point.threshold });
+    expect(r.metrics.recall).toBe(point.recall);
+    expect(r.metrics.falseHitRate).toBe(0);
+    // An explicit --rate asks for the shipped operating point instead.
+    const rated = await runEval({ pairs, mode: 'pairwise', rate: 0.01, config: applied, embedder });
+    expect(rated.decision.calibrated).toBe(false);
+    const stale = testConfig(join(tmp.dir, 'unused-data'), {
+      cache: { ...verifierConfig.cache, verifier_calibration: { verifier: 'verifier@000000000000', min_score: 0.5 } },
+    });
+    await expect(runEval({ pairs, mode: 'pairwise', config: stale, embedder })).rejects.toThrow(/measured with verifier@000000000000/);
+  });
+
   it('names the line of a malformed row', async () => {
     const bad = join(tmp.dir, 'bad.tsv');
     writeFileSync(bad, 'id\ttext_a\ttext_b\tlabel\nx1\tHello there\tHi there\t1\nx2\tone\ttwo\tyes\n');

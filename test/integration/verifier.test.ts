@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MODELS_DIR } from '../helpers.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { post, startHarness, type Harness } from './harness.js';
@@ -147,5 +148,34 @@ describe('the chat sidecar at its own rate (chat.max_false_hit_rate) and X-Cache
       expect(res.json()).toMatchObject({ error: { code: expect.stringMatching(/^invalid_/) } });
     }
     expect(fake.chatCalls()).toHaveLength(calls + 1); // refused before any upstream call
+  });
+});
+
+/** cache.verifier_calibration: a score threshold the operator measured on their own traffic. */
+describe("an operator's calibrated threshold (cache.verifier_calibration)", () => {
+  const id = `verifier@${(JSON.parse(readFileSync(WEIGHTS, 'utf8')) as { version: string }).version}`;
+  let h: Harness | undefined;
+  afterEach(async () => h?.cleanup());
+
+  it('serves at the calibrated score instead of the default rate, still refuses what a rule refuses, and a request rate wins', async () => {
+    h = await startHarness({ cache: { decision: 'verifier', verifier_path: WEIGHTS, verifier_calibration: { verifier: id, min_score: 0.5 } } });
+    const stored = (await post(h.app, '/v1/cache/store', { prompt: MIDDLING[0], response: 'cached' })).body?.id as string;
+    const served = (await post(h.app, '/v1/cache/lookup', { prompt: MIDDLING[1] })).body!;
+    // MIDDLING scores about 0.7: refused at the default rate (first describe), served at 0.5.
+    expect(served).toMatchObject({ status: 'semantic-hit', entry: { id: stored } });
+    expect(served.verifier_score).toBeLessThan(h.service.cache.verifier!.thresholdFor(0.01));
+    const strict = (await post(h.app, '/v1/cache/lookup', { prompt: MIDDLING[1], max_false_hit_rate: 0.01 })).body!;
+    expect(strict).toMatchObject({ status: 'miss', candidate: { reason: 'verifier_rejected' } });
+    await post(h.app, '/v1/cache/store', { prompt: 'Convert 100 USD to EUR', response: 'x', namespace: 'swap' });
+    const swap = (await post(h.app, '/v1/cache/lookup', { prompt: 'Convert 100 EUR to USD', namespace: 'swap' })).body!;
+    expect(swap).toMatchObject({ status: 'miss', candidate: { reason: 'direction_swap' } });
+  });
+
+  it('a calibration measured with another verifier turns semantic lookups off instead of serving at an unknown rate', async () => {
+    h = await startHarness({ cache: { decision: 'verifier', verifier_path: WEIGHTS, verifier_calibration: { verifier: 'verifier@000000000000', min_score: 0.5 } } });
+    expect(h.service.semanticDisabled).toMatch(/measured with verifier@000000000000 but the loaded verifier is verifier@/);
+    await post(h.app, '/v1/cache/store', { prompt: MIDDLING[0], response: 'cached' });
+    expect((await post(h.app, '/v1/cache/lookup', { prompt: MIDDLING[1] })).body).toMatchObject({ status: 'miss', semantic_skipped: 'semantic_disabled' });
+    expect((await post(h.app, '/v1/cache/lookup', { prompt: MIDDLING[0] })).body).toMatchObject({ status: 'hit' });
   });
 });

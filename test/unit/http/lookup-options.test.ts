@@ -30,6 +30,16 @@ describe('lookupOptions (which decision one request gets)', () => {
     expect(lookupOptions(cosine, v, {}, undefined, 0.05)).toEqual({ threshold: 0.92 });
   });
 
+  it("an operator's calibration replaces the configured rate, but a route or request rate still wins", () => {
+    const calibrated = parseConfig({ cache: { verifier_calibration: { verifier: v.id, min_score: 0.61 } } });
+    expect(lookupOptions(calibrated, v, {}, undefined)).toEqual({ threshold: 0.7, minScore: 0.61 });
+    expect(lookupOptions(calibrated, v, {}, undefined, 0.05)).toEqual({ threshold: 0.7, minScore: v.thresholdFor(0.05) });
+    expect(lookupOptions(calibrated, v, { maxFalseHitRate: 0.002 }, undefined)).toEqual({ threshold: 0.7, minScore: v.thresholdFor(0.002) });
+    expect(lookupOptions(calibrated, v, { threshold: 0.95 }, undefined)).toEqual({ threshold: 0.95 });
+    expect(() => parseConfig({ cache: { verifier_calibration: { verifier: 'v1', min_score: 0.5 } } })).toThrow(/verifier id/);
+    expect(() => parseConfig({ cache: { verifier_calibration: { verifier: v.id, min_score: 1.5 } } })).toThrow();
+  });
+
   it('a rate below every shipped operating point serves no semantic hit', () => {
     expect(lookupOptions(config, v, { maxFalseHitRate: 0.0001 }, undefined).minScore).toBe(Number.POSITIVE_INFINITY);
   });
