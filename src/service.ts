@@ -235,6 +235,8 @@ async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnTyp
     if (problem !== undefined) {
       cache.setSemanticDisabled('verifier', problem);
       opts.log?.error({ reason: problem }, 'semantic lookups disabled');
+    } else if (verifier !== undefined && config.cache.verifier_calibration !== undefined) {
+      opts.log?.info({ verifier: verifier.id, min_score: config.cache.verifier_calibration.min_score }, 'verifier threshold from cache.verifier_calibration');
     }
     if (mismatch !== null) {
       cache.setSemanticDisabled('model', mismatch);

@@ -142,7 +142,8 @@ describe('the chat sidecar at its own rate (chat.max_false_hit_rate) and X-Cache
     const calls = fake.chatCalls().length;
     expect((await ask(MIDDLING[1], { 'x-cache-max-false-hit-rate': '0.001' })).headers['x-cache-status']).toBe('MISS');
     expect(fake.chatCalls()).toHaveLength(calls + 1);
-    for (const headers of [{ 'x-cache-max-false-hit-rate': 'lots' }, { 'x-cache-max-false-hit-rate': '0.1', 'x-cache-threshold': '0.9' }]) {
+    const bad: Array<Record<string, string>> = [{ 'x-cache-max-false-hit-rate': 'lots' }, { 'x-cache-max-false-hit-rate': '0.1', 'x-cache-threshold': '0.9' }];
+    for (const headers of bad) {
       const res = await ask(MIDDLING[1], headers);
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: { code: expect.stringMatching(/^invalid_/) } });
