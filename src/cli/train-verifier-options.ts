@@ -41,6 +41,8 @@ function readArgs() {
       trees: { type: 'string' },
       lr: { type: 'string' },
       depth: { type: 'string' },
+      /** Row-sampling seed of the boosted trees (GBDT.seed): another seed measures retrain noise. */
+      seed: { type: 'string' },
       synth: { type: 'string', default: '1' },
       /** Chat-style template positives (wider framings, greetings, thanks; see rephrase.ts). */
       chat: { type: 'boolean', default: false },
@@ -104,6 +106,7 @@ export function parseSettings(): TrainSettings {
   if (args.trees !== undefined) gbdt.trees = Number(args.trees);
   if (args.lr !== undefined) gbdt.learningRate = Number(args.lr);
   if (args.depth !== undefined) gbdt.depth = Number(args.depth);
+  if (args.seed !== undefined) gbdt.seed = Number(args.seed);
   if (args.rank !== undefined) adapter.rank = Number(args.rank);
   if (args.epochs !== undefined) adapter.epochs = Number(args.epochs);
   if (args['adapter-lr'] !== undefined) adapter.lr = Number(args['adapter-lr']);

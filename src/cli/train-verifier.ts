@@ -2,7 +2,7 @@
  * Trains the hit verifier (src/verifier) and writes models/verifier/{lexicon.txt,weights.json,report.md}.
  *
  *   npm run train-verifier [-- --data DIR] [--out DIR] [--qqp N] [--cache FILE] [--no-test]
- *     [--trees N] [--depth D] [--lr X]                      boosted trees (defaults: GBDT)
+ *     [--trees N] [--depth D] [--lr X] [--seed S]           boosted trees (defaults: GBDT)
  *     [--rank R] [--epochs E] [--adapter-lr X] [--adapter-wd X]   adapter (defaults: ADAPTER)
  *     [--mlp H] [--mlp-epochs E] [--mlp-lr X] [--mlp-wd X]  pair network, H = 0 turns it off (defaults: MLP)
  *     [--synth X] [--chat]                                  rule-made pairs: amount, chat-style rephrasings
