@@ -60,65 +60,67 @@ const STEP4 = [
   'ism', 'ate', 'iti', 'ous', 'ive', 'ize',
 ];
 
-export function porterStem(word: string): string {
+/** Step 1a: plurals (sses -> ss, ies -> i, s -> ''). */
+function step1a(w: string): string {
+  if (w.endsWith('sses')) return w.slice(0, -2);
+  if (w.endsWith('ies')) return w.slice(0, -2);
+  if (!w.endsWith('ss') && w.endsWith('s')) return w.slice(0, -1);
+  return w;
+}
+
+/** Step 1b: eed -> ee when m > 0; ed / ing dropped when the rest has a vowel, then tidied up
+ * (at / bl / iz get an e, a double consonant other than l, s, z is undoubled, m = 1 cvc gets an e). */
+function step1b(word: string): string {
+  if (word.endsWith('eed')) return measure(word, word.length - 3) > 0 ? word.slice(0, -1) : word;
   let w = word;
-  if (w.length <= 2 || !/^[a-z]+$/.test(w)) return w;
-  // Step 1a
-  if (w.endsWith('sses')) w = w.slice(0, -2);
-  else if (w.endsWith('ies')) w = w.slice(0, -2);
-  else if (!w.endsWith('ss') && w.endsWith('s')) w = w.slice(0, -1);
-  // Step 1b
-  let extra = false;
-  if (w.endsWith('eed')) {
-    if (measure(w, w.length - 3) > 0) w = w.slice(0, -1);
-  } else if (w.endsWith('ed') && hasVowel(w, w.length - 2)) {
-    w = w.slice(0, -2);
-    extra = true;
-  } else if (w.endsWith('ing') && hasVowel(w, w.length - 3)) {
-    w = w.slice(0, -3);
-    extra = true;
+  if (w.endsWith('ed') && hasVowel(w, w.length - 2)) w = w.slice(0, -2);
+  else if (w.endsWith('ing') && hasVowel(w, w.length - 3)) w = w.slice(0, -3);
+  else return w;
+  if (w.endsWith('at') || w.endsWith('bl') || w.endsWith('iz')) return `${w}e`;
+  if (endsDoubleCons(w) && !/[lsz]$/.test(w)) return w.slice(0, -1);
+  if (measure(w, w.length) === 1 && endsCvc(w, w.length)) return `${w}e`;
+  return w;
+}
+
+/** Step 1c: a final y after a vowel-bearing stem becomes i. */
+function step1c(w: string): string {
+  return w.endsWith('y') && hasVowel(w, w.length - 1) ? `${w.slice(0, -1)}i` : w;
+}
+
+/** Steps 2 and 3: the first suffix of `table` that `w` ends with is replaced when m > 0. */
+function replaceFirstSuffix(w: string, table: ReadonlyArray<readonly [string, string]>): string {
+  for (const [s, r] of table) {
+    if (w.endsWith(s)) return replaceIf(w, s, r, 0) ?? w;
   }
-  if (extra) {
-    if (w.endsWith('at') || w.endsWith('bl') || w.endsWith('iz')) w += 'e';
-    else if (endsDoubleCons(w) && !/[lsz]$/.test(w)) w = w.slice(0, -1);
-    else if (measure(w, w.length) === 1 && endsCvc(w, w.length)) w += 'e';
-  }
-  // Step 1c
-  if (w.endsWith('y') && hasVowel(w, w.length - 1)) w = `${w.slice(0, -1)}i`;
-  // Step 2
-  for (const [s, r] of STEP2) {
-    if (w.endsWith(s)) {
-      w = replaceIf(w, s, r, 0) ?? w;
-      break;
-    }
-  }
-  // Step 3
-  for (const [s, r] of STEP3) {
-    if (w.endsWith(s)) {
-      w = replaceIf(w, s, r, 0) ?? w;
-      break;
-    }
-  }
-  // Step 4
+  return w;
+}
+
+/** Step 4: the first STEP4 suffix that `w` ends with is dropped when m > 1 (ion only after s or t). */
+function step4(w: string): string {
   for (const s of STEP4) {
     if (!w.endsWith(s)) continue;
     const stem = w.length - s.length;
-    if (measure(w, stem) > 1) {
-      if (s === 'ion') {
-        const c = w[stem - 1];
-        if (c === 's' || c === 't') w = w.slice(0, stem);
-      } else {
-        w = w.slice(0, stem);
-      }
-    }
-    break;
+    if (measure(w, stem) <= 1) return w;
+    if (s !== 'ion') return w.slice(0, stem);
+    const c = w[stem - 1];
+    return c === 's' || c === 't' ? w.slice(0, stem) : w;
   }
-  // Step 5a
+  return w;
+}
+
+/** Step 5: a final e dropped (m > 1, or m = 1 and not cvc), then ll -> l when m > 1. */
+function step5(word: string): string {
+  let w = word;
   if (w.endsWith('e')) {
     const m = measure(w, w.length - 1);
     if (m > 1 || (m === 1 && !endsCvc(w, w.length - 1))) w = w.slice(0, -1);
   }
-  // Step 5b
   if (measure(w, w.length) > 1 && endsDoubleCons(w) && w.endsWith('l')) w = w.slice(0, -1);
   return w;
+}
+
+export function porterStem(word: string): string {
+  if (word.length <= 2 || !/^[a-z]+$/.test(word)) return word;
+  const w = step1c(step1b(step1a(word)));
+  return step5(step4(replaceFirstSuffix(replaceFirstSuffix(w, STEP2), STEP3)));
 }
