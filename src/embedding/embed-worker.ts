@@ -1,5 +1,5 @@
 // Worker-thread entry of EmbedPool: loads the model once, then embeds one text per message.
-// Runs as dist/embedding/embed-worker.js, or as this .ts file under tsx (see pool.ts).
+// Runs as dist/embedding/embed-worker.js, or as this .ts file under tsx (see pool-workers.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EmbedWorkerInit, EmbedWorkerMessage, EmbedWorkerRequest } from './pool-protocol.js';
 import { TransformersEmbedder } from './transformers-embedder.js';
