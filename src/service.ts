@@ -188,13 +188,11 @@ async function configuredVerifier(config: Config, log: ServiceOptions['log']): P
     log?.warn({ path }, 'verifier weights not found: semantic hits are decided by the cosine threshold alone');
     return {};
   }
-  let verifier: Verifier;
   try {
-    verifier = await loadVerifier(path);
+    return { verifier: await loadVerifier(path) };
   } catch (err) {
     return { problem: `verifier weights ${path} are unusable (${(err as Error).message}): semantic lookups are off; fix the file or set cache.decision to "cosine"` };
   }
-  return { verifier, problem: calibrationProblem(config, verifier) };
 }
 
 /** A calibrated score belongs to one verifier: applied to another it would serve at an unknown
@@ -221,11 +219,10 @@ async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnTyp
     const report = loadIndex(index, store, { dir: paths.indexDir, embedder: embedder.modelId });
     opts.log?.info({ index: report }, report.rebuiltShards > 0 ? 'index rebuilt from the database' : 'index loaded');
     const clock = opts.clock ?? systemClock;
-    const given = opts.verifier ?? undefined;
-    const { verifier, problem } =
-      opts.verifier !== undefined
-        ? { verifier: given, problem: given === undefined ? undefined : calibrationProblem(config, given) }
-        : await configuredVerifier(config, opts.log);
+    const loaded = opts.verifier !== undefined ? { verifier: opts.verifier ?? undefined } : await configuredVerifier(config, opts.log);
+    const verifier = loaded.verifier;
+    // Checked here for a given verifier and a loaded one alike.
+    const problem = loaded.problem ?? (verifier === undefined ? undefined : calibrationProblem(config, verifier));
     const cache = new SemanticCache({ store, index, embedder, clock, candidates: config.cache.candidates, ledger: store, onEmbed: opts.onEmbed, verifier });
     const service = new Service({
       config, cache, store, index, embedder, indexLoad: report, indexDir: paths.indexDir, clock,
