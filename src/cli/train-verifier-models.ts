@@ -15,7 +15,8 @@ export function fmt(x: number, d = 3): string {
 
 export const atDefaultRate = (points: OperatingPoint[]): OperatingPoint => points.find((q) => q.maxFalseHitRate === DEFAULT_RATE) as OperatingPoint;
 
-function dataset(rows: Row[], chatW: number): Dataset {
+/** The rows as a tree dataset: chat training pairs weigh chatW, every other row 1. */
+export function dataset(rows: Row[], chatW: number): Dataset {
   return {
     X: rows.map((r) => r.x),
     y: Uint8Array.from(rows.map((r) => r.label)),

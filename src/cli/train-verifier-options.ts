@@ -65,6 +65,12 @@ function readArgs() {
        * dev AUC 0.851 -> 0.853, recall at rate 0.01 0.252 -> 0.257 but 0.354 -> 0.348 at 0.02 and
        * 0.185 -> 0.172 at 0.005 (inside retrain noise, +-0.01), for 3x the trees, so 1. */
       bag: { type: 'string', default: '1' },
+      /** Label-noise filter (train-verifier-denoise.ts): fit-file label-0 pairs whose out-of-fold probability is
+       * >= P stay out of the trees' fit; 1 = off. Measured 2026-11-26 (dev recall at rate 0.01 / chat dev served
+       * of 126): off 0.253 / 48; 0.9 (663 rows dropped, 625 from QQP) 0.233 / 44; 0.8 (1,916 dropped) 0.198 / 30.
+       * The dev pairs that set the threshold keep their labels, so the mislabelled duplicates among them score
+       * higher and the threshold rises with them; so off. */
+      denoise: { type: 'string', default: '1' },
       /** Adapter knobs (defaults: ADAPTER). */
       rank: { type: 'string' },
       epochs: { type: 'string' },
@@ -97,6 +103,8 @@ export interface TrainSettings {
   /** Implied pairs per shared text (--implied; 0 = off). */
   implied: number;
   bag: number;
+  /** --denoise P (1 = off). */
+  denoise: number;
 }
 
 /** Reads the command line (process.argv); throws on an unknown option. */
@@ -131,5 +139,6 @@ export function parseSettings(): TrainSettings {
     chatW: Number(args['chat-train']),
     implied: Number(args.implied),
     bag: Math.max(1, Math.floor(Number(args.bag))),
+    denoise: Number(args.denoise),
   };
 }

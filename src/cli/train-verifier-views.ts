@@ -33,7 +33,7 @@ export interface Views {
 
 // By source pair id, so a rule-made pair falls in the same fold as the pair it was made from.
 const foldOfId = (id: string): number => (hashUnit(`${SEED}:fold`, id.split('~')[0] as string) < 0.5 ? 0 : 1);
-const fold = (p: Pair): number => foldOfId(p.id);
+export const foldOf = (p: Pair): number => foldOfId(p.id);
 
 /** Adapter: a learned projection of the sentence vectors (feature adapted_cosine). Training
  * rows get it from an adapter fitted on the other half of the training pairs (out of fold), so
@@ -44,7 +44,7 @@ export function trainViews(trainPairs: Pair[], implied: ImpliedPair[], vec: Vec,
   // The views take no row weights: a chat pair is repeated instead (whole repeats of chatW).
   const repeats = (p: Pair): Pair[] => (isChat(p) ? Array.from({ length: Math.max(1, Math.round(s.chatW)) }, () => p) : [p]);
   const viewPairs = (k: number | null): Pair[] => [
-    ...trainPairs.filter((p) => k === null || fold(p) !== k).flatMap(repeats),
+    ...trainPairs.filter((p) => k === null || foldOf(p) !== k).flatMap(repeats),
     ...implied.filter((p) => k === null || p.from.every((id) => foldOfId(id) !== k)),
   ];
   const adapterOn = (ps: Pair[], seed: number): Adapter =>
@@ -67,8 +67,8 @@ export function rowMaker(fx: FeatureExtractor, vec: Vec, cosOf: (p: Pair) => num
   return (ps, outOfFold = false) =>
     ps.map((pair) => {
       const cos = cosOf(pair);
-      const ad = (outOfFold ? half[fold(pair)] : adapter) as Adapter;
-      const net = outOfFold ? (halfMlp[fold(pair)] ?? null) : mlp;
+      const ad = (outOfFold ? half[foldOf(pair)] : adapter) as Adapter;
+      const net = outOfFold ? (halfMlp[foldOf(pair)] ?? null) : mlp;
       const va = vec(pair.a);
       const vb = vec(pair.b);
       const rules = { directionSwaps: 0 };

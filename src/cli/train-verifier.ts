@@ -8,6 +8,7 @@
  *     [--synth X] [--chat]                                  rule-made pairs: amount, chat-style rephrasings
  *     [--chat-train W]                                      weight of the hand-written chat training pairs (0 = off)
  *     [--implied N] [--bag K]                               transitivity-implied pairs, K averaged tree models
+ *     [--denoise P]                                         leave likely mislabelled fit-file negatives out (1 = off)
  *
  * Fits only on qqp_train, paws_dev, mrpc_train and stsb_dev (a seeded 25 % slice of each is held
  * out as the development set: early stopping, calibration, operating points, model choice), plus
@@ -27,6 +28,7 @@ import type { WeightsJson } from '../verifier/model.js';
 import { CHAT_DEV_FILE, CHAT_TRAIN_FILE, FIT_FILES, TEST_FILES, readPairs, type Pair } from '../verifier/train/data.js';
 import { EmbeddingCache, cosine } from '../verifier/train/embed-cache.js';
 import { buildLexicon } from '../verifier/train/wordnet.js';
+import { denoiseRows } from './train-verifier-denoise.js';
 import { impliedFor, readFitData, synthesizePairs, texts, type FitData, type Synthetic } from './train-verifier-data.js';
 import { atDefaultRate, chooseModel, cosineBaseline, evaluate, trainModels } from './train-verifier-models.js';
 import { FLOOR, SEED, TRAIN_MIN_COS, chatDir, parseSettings, repo } from './train-verifier-options.js';
@@ -96,7 +98,7 @@ function featureRows(data: FitData, synth: Synthetic, emb: Embedded): FeatureRow
 /** Models trained on the rows, the chosen one scoring every dev slice. */
 function fitModels(rows: FeatureRows): Pick<ReportInput, 'devFloor' | 'trained' | 'candidates' | 'chosen' | 'thr' | 'cosThrRate' | 'cosThrF1'> {
   const devFloor = rows.devRows.filter((r) => r.cos >= FLOOR);
-  const trained = trainModels(rows.trainRows, devFloor, S, log);
+  const trained = trainModels(denoiseRows(rows.trainRows, devFloor, S, S.denoise, log), devFloor, S, log);
   const { candidates, chosen } = chooseModel(trained, rows.devRows, devFloor, log);
   evaluate(chosen.model, rows.devRows, chosen.platt);
   evaluate(chosen.model, rows.devSynthRows, chosen.platt);
