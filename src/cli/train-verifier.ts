@@ -8,7 +8,7 @@
  *     [--synth X] [--chat]                                  rule-made pairs: amount, chat-style rephrasings
  *     [--chat-train W]                                      weight of the hand-written chat training pairs (0 = off)
  *     [--implied N] [--bag K]                               transitivity-implied pairs, K averaged tree models
- *     [--denoise P]                                         leave likely mislabelled fit-file negatives out (1 = off)
+ *     [--denoise P] [--monotone +f,-g]                      leave likely mislabelled fit-file negatives out (1 = off), monotone trees
  *
  * Fits only on qqp_train, paws_dev, mrpc_train and stsb_dev (a seeded 25 % slice of each is held
  * out as the development set: early stopping, calibration, operating points, model choice), plus

@@ -67,7 +67,18 @@ export interface TreeContext extends BinnedFeatures {
   /** Per (feature, bin): gradient / hessian sums over the node's rows. */
   histG: Float64Array;
   histH: Float64Array;
+  /** Per feature: +1 = the margin may only rise with it, -1 = only fall, 0 = free (empty = none). */
+  monotone: Int8Array;
 }
+
+/** Leaf values (before the learning rate) a node's subtree may take: a monotone split hands each
+ * child the half of its parent's range on its side of the children's midpoint. */
+interface Bounds {
+  lo: number;
+  hi: number;
+}
+
+const clamp = (v: number, b: Bounds): number => Math.min(b.hi, Math.max(b.lo, v));
 
 interface Split {
   gain: number;
@@ -94,8 +105,8 @@ function buildHistograms(ctx: TreeContext, idx: number[]): void {
 
 /** The split with the largest second-order gain over the histograms of a node with gradient sum
  * G and hessian sum H, or feature -1 when none beats 1e-9 with both children heavy enough. */
-function findBestSplit(ctx: TreeContext, G: number, H: number): Split {
-  const { histG, histH, maxBins, lambda, minChildWeight } = ctx;
+function findBestSplit(ctx: TreeContext, G: number, H: number, bounds: Bounds): Split {
+  const { histG, histH, maxBins, lambda, minChildWeight, monotone } = ctx;
   const parent = (G * G) / (H + lambda);
   let bestGain = 1e-9;
   let bestF = -1;
@@ -105,12 +116,14 @@ function findBestSplit(ctx: TreeContext, G: number, H: number): Split {
     let GL = 0;
     let HL = 0;
     const off = f * maxBins;
+    const mono = monotone[f] ?? 0;
     for (let b = 0; b < nb - 1; b++) {
       GL += histG[off + b] as number;
       HL += histH[off + b] as number;
       const GR = G - GL;
       const HR = H - HL;
       if (HL < minChildWeight || HR < minChildWeight) continue;
+      if (mono !== 0 && mono * (clamp(-GR / (HR + lambda), bounds) - clamp(-GL / (HL + lambda), bounds)) < 0) continue;
       const gn = (GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda) - parent;
       if (gn > bestGain) {
         bestGain = gn;
@@ -123,7 +136,7 @@ function findBestSplit(ctx: TreeContext, G: number, H: number): Split {
 }
 
 /** Appends the node for rows idx (and, depth-first, its subtree) to tree; returns its index. */
-function growNode(ctx: TreeContext, tree: TreeJson, idx: number[], depth: number): number {
+function growNode(ctx: TreeContext, tree: TreeJson, idx: number[], depth: number, bounds: Bounds): number {
   const node = tree.feature.length;
   tree.feature.push(-1);
   tree.threshold.push(0);
@@ -137,13 +150,13 @@ function growNode(ctx: TreeContext, tree: TreeJson, idx: number[], depth: number
     H += ctx.h[i] as number;
   }
   // Newton step on the L2-regularised leaf, shrunk by the learning rate (margin units).
-  const leaf = (-G / (H + ctx.lambda)) * ctx.learningRate;
+  const leaf = clamp(-G / (H + ctx.lambda), bounds) * ctx.learningRate;
   if (depth >= ctx.depth || H < 2 * ctx.minChildWeight) {
     tree.value[node] = leaf;
     return node;
   }
   buildHistograms(ctx, idx);
-  const best = findBestSplit(ctx, G, H);
+  const best = findBestSplit(ctx, G, H, bounds);
   if (best.feature < 0) {
     tree.value[node] = leaf;
     return node;
@@ -155,15 +168,36 @@ function growNode(ctx: TreeContext, tree: TreeJson, idx: number[], depth: number
   for (const i of idx) ((col[i] as number) <= best.bin ? li : ri).push(i);
   tree.feature[node] = best.feature;
   tree.threshold[node] = (ctx.edges[best.feature] as number[])[best.bin] as number;
-  tree.left[node] = growNode(ctx, tree, li, depth + 1);
-  tree.right[node] = growNode(ctx, tree, ri, depth + 1);
+  const [lb, rb] = childBounds(ctx, li, ri, best.feature, bounds);
+  tree.left[node] = growNode(ctx, tree, li, depth + 1, lb);
+  tree.right[node] = growNode(ctx, tree, ri, depth + 1, rb);
   return node;
+}
+
+/** The children's leaf ranges: the parent's, split at the midpoint of the children's own values
+ * when the split feature is monotone. */
+function childBounds(ctx: TreeContext, li: number[], ri: number[], f: number, bounds: Bounds): [Bounds, Bounds] {
+  const mono = ctx.monotone[f] ?? 0;
+  if (mono === 0) return [bounds, bounds];
+  const value = (idx: number[]): number => {
+    let G = 0;
+    let H = 0;
+    for (const i of idx) {
+      G += ctx.g[i] as number;
+      H += ctx.h[i] as number;
+    }
+    return clamp(-G / (H + ctx.lambda), bounds);
+  };
+  const mid = (value(li) + value(ri)) / 2;
+  const low = { lo: bounds.lo, hi: mid };
+  const high = { lo: mid, hi: bounds.hi };
+  return mono > 0 ? [low, high] : [high, low];
 }
 
 /** One depth-limited regression tree fitted to ctx.g/ctx.h over the given training rows. */
 export function growTree(ctx: TreeContext, rows: number[]): TreeJson {
   const tree: TreeJson = { feature: [], threshold: [], left: [], right: [], value: [] };
-  growNode(ctx, tree, rows, 0);
+  growNode(ctx, tree, rows, 0, { lo: -Infinity, hi: Infinity });
   return tree;
 }
 

@@ -17,6 +17,8 @@ export interface GbdtParams {
   /** Histogram bins per feature. */
   bins: number;
   seed: number;
+  /** Per feature +1 / -1 / 0: monotone constraints (omitted = none). */
+  monotone?: readonly number[];
 }
 
 export interface Dataset {
@@ -112,6 +114,7 @@ export function trainGbdt(train: Dataset, p: GbdtParams, valid?: Dataset): GbdtR
     maxBins,
     histG: new Float64Array(d * maxBins),
     histH: new Float64Array(d * maxBins),
+    monotone: Int8Array.from(p.monotone ?? []),
   };
   const rand = rng(p.seed);
   const trees: TreeJson[] = [];
