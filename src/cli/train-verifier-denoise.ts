@@ -2,7 +2,7 @@ import { modelMargin, sigmoid } from '../verifier/model.js';
 import { FIT_FILES } from '../verifier/train/data.js';
 import { trainGbdt } from '../verifier/train/gbdt.js';
 import type { Log } from './train-verifier-data.js';
-import { dataset } from './train-verifier-models.js';
+import { dataset, earlyStopped } from './train-verifier-models.js';
 import type { TrainSettings } from './train-verifier-options.js';
 import { foldOf, type Row } from './train-verifier-views.js';
 
@@ -25,12 +25,7 @@ export function outOfFoldProbabilities(rows: Row[], devFloor: Row[], s: TrainSet
   const p = new Float64Array(rows.length);
   for (const k of [0, 1]) {
     const train = rows.filter((r) => foldOf(r.pair) !== k);
-    const run = trainGbdt(dataset(train, s.chatW), { ...s.gbdt, trees: halfTrees, seed: s.gbdt.seed + 50 + k }, dataset(devFloor, s.chatW));
-    let best = 0;
-    run.validLoss.forEach((l, i) => {
-      if (l < (run.validLoss[best] as number)) best = i;
-    });
-    const model = { ...run.model, trees: run.model.trees.slice(0, best + 1) };
+    const { model } = earlyStopped(trainGbdt(dataset(train, s.chatW), { ...s.gbdt, trees: halfTrees, seed: s.gbdt.seed + 50 + k }, dataset(devFloor, s.chatW)));
     rows.forEach((r, i) => {
       if (foldOf(r.pair) === k) p[i] = sigmoid(modelMargin(model, r.x));
     });

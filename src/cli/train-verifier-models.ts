@@ -1,6 +1,6 @@
 import { FEATURE_NAMES } from '../verifier/features.js';
-import { calibrated, modelMargin, type LogisticJson, type ModelJson, type OperatingPoint } from '../verifier/model.js';
-import { averageModels, fitPlatt, trainGbdt, trainLogistic, type Dataset } from '../verifier/train/gbdt.js';
+import { calibrated, modelMargin, type GbdtJson, type LogisticJson, type ModelJson, type OperatingPoint } from '../verifier/model.js';
+import { averageModels, fitPlatt, trainGbdt, trainLogistic, type Dataset, type GbdtResult } from '../verifier/train/gbdt.js';
 import { bestF1Threshold, logLoss, operatingPoints, rocAuc, thresholdAtRate, type Scored } from '../verifier/train/metrics.js';
 import { isChat, type Log } from './train-verifier-data.js';
 import { DEFAULT_RATE, FLOOR, LOGISTIC_L2, RATES, type TrainSettings } from './train-verifier-options.js';
@@ -33,18 +33,24 @@ export interface Trained {
   lr: LogisticJson;
 }
 
+/** The boosted model cut after the tree with the lowest validation loss. */
+export function earlyStopped(run: GbdtResult): { model: GbdtJson; kept: number; loss: number } {
+  let best = 0;
+  run.validLoss.forEach((l, i) => {
+    if (l < (run.validLoss[best] as number)) best = i;
+  });
+  return { model: { ...run.model, trees: run.model.trees.slice(0, best + 1) }, kept: best + 1, loss: run.validLoss[best] as number };
+}
+
 /** `devFloor`: the dev rows with cosine >= FLOOR (early stopping). */
 export function trainModels(trainRows: Row[], devFloor: Row[], s: TrainSettings, log: Log): Trained {
   const ds = (rows: Row[]): Dataset => dataset(rows, s.chatW);
   // --bag K: K models on different row samples (seeds), each early-stopped on dev, averaged.
   const runs = Array.from({ length: s.bag }, (_, b) => {
     const run = trainGbdt(ds(trainRows), { ...s.gbdt, seed: s.gbdt.seed + b }, ds(devFloor));
-    let best = 0;
-    run.validLoss.forEach((l, i) => {
-      if (l < (run.validLoss[best] as number)) best = i;
-    });
-    log(`gbdt ${b + 1}/${s.bag}: best dev log-loss ${fmt(run.validLoss[best] as number, 4)} at ${best + 1} trees`);
-    return { model: { ...run.model, trees: run.model.trees.slice(0, best + 1) }, kept: best + 1, gain: run.gain };
+    const { model, kept, loss } = earlyStopped(run);
+    log(`gbdt ${b + 1}/${s.bag}: best dev log-loss ${fmt(loss, 4)} at ${kept} trees`);
+    return { model, kept, gain: run.gain };
   });
   const gbModel: ModelJson = s.bag === 1 ? (runs[0] as (typeof runs)[number]).model : averageModels(runs.map((r) => r.model));
   const kept = runs.map((r) => r.kept);

@@ -85,6 +85,9 @@ interface Split {
   feature: number;
   /** Rows with bin <= this go left. */
   bin: number;
+  /** The children's leaf values (before the learning rate, within the node's bounds). */
+  left: number;
+  right: number;
 }
 
 /** Fills ctx.histG/histH with the gradient and hessian sums of rows idx, per feature and bin. */
@@ -108,9 +111,7 @@ function buildHistograms(ctx: TreeContext, idx: number[]): void {
 function findBestSplit(ctx: TreeContext, G: number, H: number, bounds: Bounds): Split {
   const { histG, histH, maxBins, lambda, minChildWeight, monotone } = ctx;
   const parent = (G * G) / (H + lambda);
-  let bestGain = 1e-9;
-  let bestF = -1;
-  let bestB = -1;
+  let best: Split = { gain: 1e-9, feature: -1, bin: -1, left: 0, right: 0 };
   for (let f = 0; f < ctx.binned.length; f++) {
     const nb = (ctx.edges[f] as number[]).length;
     let GL = 0;
@@ -123,16 +124,14 @@ function findBestSplit(ctx: TreeContext, G: number, H: number, bounds: Bounds): 
       const GR = G - GL;
       const HR = H - HL;
       if (HL < minChildWeight || HR < minChildWeight) continue;
-      if (mono !== 0 && mono * (clamp(-GR / (HR + lambda), bounds) - clamp(-GL / (HL + lambda), bounds)) < 0) continue;
+      const left = clamp(-GL / (HL + lambda), bounds);
+      const right = clamp(-GR / (HR + lambda), bounds);
+      if (mono * (right - left) < 0) continue;
       const gn = (GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda) - parent;
-      if (gn > bestGain) {
-        bestGain = gn;
-        bestF = f;
-        bestB = b;
-      }
+      if (gn > best.gain) best = { gain: gn, feature: f, bin: b, left, right };
     }
   }
-  return { gain: bestGain, feature: bestF, bin: bestB };
+  return best;
 }
 
 /** Appends the node for rows idx (and, depth-first, its subtree) to tree; returns its index. */
@@ -168,27 +167,17 @@ function growNode(ctx: TreeContext, tree: TreeJson, idx: number[], depth: number
   for (const i of idx) ((col[i] as number) <= best.bin ? li : ri).push(i);
   tree.feature[node] = best.feature;
   tree.threshold[node] = (ctx.edges[best.feature] as number[])[best.bin] as number;
-  const [lb, rb] = childBounds(ctx, li, ri, best.feature, bounds);
+  const [lb, rb] = childBounds(ctx.monotone[best.feature] ?? 0, best, bounds);
   tree.left[node] = growNode(ctx, tree, li, depth + 1, lb);
   tree.right[node] = growNode(ctx, tree, ri, depth + 1, rb);
   return node;
 }
 
 /** The children's leaf ranges: the parent's, split at the midpoint of the children's own values
- * when the split feature is monotone. */
-function childBounds(ctx: TreeContext, li: number[], ri: number[], f: number, bounds: Bounds): [Bounds, Bounds] {
-  const mono = ctx.monotone[f] ?? 0;
+ * when the split feature is monotone (+1 / -1). */
+function childBounds(mono: number, split: Split, bounds: Bounds): [Bounds, Bounds] {
   if (mono === 0) return [bounds, bounds];
-  const value = (idx: number[]): number => {
-    let G = 0;
-    let H = 0;
-    for (const i of idx) {
-      G += ctx.g[i] as number;
-      H += ctx.h[i] as number;
-    }
-    return clamp(-G / (H + ctx.lambda), bounds);
-  };
-  const mid = (value(li) + value(ri)) / 2;
+  const mid = (split.left + split.right) / 2;
   const low = { lo: bounds.lo, hi: mid };
   const high = { lo: mid, hi: bounds.hi };
   return mono > 0 ? [low, high] : [high, low];
