@@ -15,10 +15,16 @@ export function fmt(x: number, d = 3): string {
 
 export const atDefaultRate = (points: OperatingPoint[]): OperatingPoint => points.find((q) => q.maxFalseHitRate === DEFAULT_RATE) as OperatingPoint;
 
-/** The rows as a tree dataset: chat training pairs weigh chatW, every other row 1. */
-export function dataset(rows: Row[], chatW: number): Dataset {
+/** The rows as a tree dataset: chat training pairs weigh chatW, every other row 1; the `drop`
+ * features' columns are zeroed (a constant column gets no split and no logistic weight). */
+export function dataset(rows: Row[], chatW: number, drop: readonly number[] = []): Dataset {
+  const masked = (x: Float64Array): Float64Array => {
+    const y = Float64Array.from(x);
+    for (const k of drop) y[k] = 0;
+    return y;
+  };
   return {
-    X: rows.map((r) => r.x),
+    X: rows.map((r) => (drop.length === 0 ? r.x : masked(r.x))),
     y: Uint8Array.from(rows.map((r) => r.label)),
     w: Float64Array.from(rows.map((r) => (isChat(r.pair) ? chatW : 1))),
   };
@@ -44,7 +50,7 @@ export function earlyStopped(run: GbdtResult): { model: GbdtJson; kept: number; 
 
 /** `devFloor`: the dev rows with cosine >= FLOOR (early stopping). */
 export function trainModels(trainRows: Row[], devFloor: Row[], s: TrainSettings, log: Log): Trained {
-  const ds = (rows: Row[]): Dataset => dataset(rows, s.chatW);
+  const ds = (rows: Row[]): Dataset => dataset(rows, s.chatW, s.drop);
   // --bag K: K models on different row samples (seeds), each early-stopped on dev, averaged.
   const runs = Array.from({ length: s.bag }, (_, b) => {
     const run = trainGbdt(ds(trainRows), { ...s.gbdt, seed: s.gbdt.seed + b }, ds(devFloor));

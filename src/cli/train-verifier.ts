@@ -9,6 +9,7 @@
  *     [--chat-train W]                                      weight of the hand-written chat training pairs (0 = off)
  *     [--implied N] [--bag K]                               transitivity-implied pairs, K averaged tree models
  *     [--denoise P] [--monotone +f,-g]                      leave likely mislabelled fit-file negatives out (1 = off), monotone trees
+ *     [--drop f,g]                                          features left out of the fit (ablations)
  *
  * Fits only on qqp_train, paws_dev, mrpc_train and stsb_dev (a seeded 25 % slice of each is held
  * out as the development set: early stopping, calibration, operating points, model choice), plus

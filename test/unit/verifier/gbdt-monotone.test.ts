@@ -59,3 +59,21 @@ describe('train-verifier --monotone', () => {
     expect(() => monotoneOf('+no_such_feature')).toThrow(/no_such_feature/);
   });
 });
+
+describe('train-verifier --drop', () => {
+  it('reads feature names into indices, and zeroes their columns in the fit only', async () => {
+    const { featureIndices } = await import('../../../src/cli/train-verifier-options.js');
+    const { dataset } = await import('../../../src/cli/train-verifier-models.js');
+    const { FEATURE_NAMES } = await import('../../../src/verifier/features.js');
+    const drop = featureIndices('trigram_jaccard, cosine');
+    expect(drop).toEqual([FEATURE_NAMES.indexOf('trigram_jaccard'), FEATURE_NAMES.indexOf('cosine')]);
+    expect(() => featureIndices('no_such_feature')).toThrow(/no_such_feature/);
+    const x = Float64Array.from(FEATURE_NAMES, (_, i) => i + 1);
+    const row = { pair: { id: '1', source: 'qqp_train', a: 'a', b: 'b', label: 1 as const }, x, vetoed: false, margin: 0, cos: 1, score: 0, label: 1 as const };
+    const d = dataset([row], 1, drop);
+    expect(d.X[0]?.[drop[0] as number]).toBe(0);
+    expect(d.X[0]?.[drop[1] as number]).toBe(0);
+    expect(d.X[0]?.[1]).toBe(2);
+    expect(row.x[drop[0] as number]).toBe((drop[0] as number) + 1); // the row keeps its features
+  });
+});
