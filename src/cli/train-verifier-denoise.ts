@@ -23,9 +23,10 @@ const fromFitFile = (r: Row): boolean => (FIT_FILES as readonly string[]).includ
 /** Out-of-fold probability of every row (by the views' folds, so the learned features stay out of fold too). */
 export function outOfFoldProbabilities(rows: Row[], devFloor: Row[], s: TrainSettings, halfTrees = HALF_TREES): Float64Array {
   const p = new Float64Array(rows.length);
+  const ds = (part: Row[]) => dataset(part, s.chatW, s.drop);
   for (const k of [0, 1]) {
     const train = rows.filter((r) => foldOf(r.pair) !== k);
-    const { model } = earlyStopped(trainGbdt(dataset(train, s.chatW), { ...s.gbdt, trees: halfTrees, seed: s.gbdt.seed + 50 + k }, dataset(devFloor, s.chatW)));
+    const { model } = earlyStopped(trainGbdt(ds(train), { ...s.gbdt, trees: halfTrees, seed: s.gbdt.seed + 50 + k }, ds(devFloor)));
     rows.forEach((r, i) => {
       if (foldOf(r.pair) === k) p[i] = sigmoid(modelMargin(model, r.x));
     });
