@@ -121,12 +121,21 @@ export interface TrainSettings {
   drop: number[];
 }
 
+/** The non-empty items of a comma-separated option value. */
+const items = (spec: string): string[] => spec.split(',').map((t) => t.trim()).filter((t) => t !== '');
+
+/** Index of a feature name in FEATURE_NAMES, or -1. */
+const featureIndex = (name: string): number => (FEATURE_NAMES as readonly string[]).indexOf(name);
+
+const badFeature = (option: string, item: string, expected: string): Error =>
+  new Error(`--${option}: "${item}" is not ${expected} (features: ${FEATURE_NAMES.join(', ')})`);
+
 /** "+a,-b" -> per feature of FEATURE_NAMES: +1 for a, -1 for b, 0 otherwise. */
 export function monotoneOf(spec: string): number[] {
   const out = FEATURE_NAMES.map(() => 0);
-  for (const item of spec.split(',').map((t) => t.trim()).filter((t) => t !== '')) {
-    const k = (FEATURE_NAMES as readonly string[]).indexOf(item.slice(1));
-    if ((item[0] !== '+' && item[0] !== '-') || k < 0) throw new Error(`--monotone: "${item}" is not +feature or -feature (features: ${FEATURE_NAMES.join(', ')})`);
+  for (const item of items(spec)) {
+    const k = featureIndex(item.slice(1));
+    if ((item[0] !== '+' && item[0] !== '-') || k < 0) throw badFeature('monotone', item, '+feature or -feature');
     out[k] = item[0] === '+' ? 1 : -1;
   }
   return out;
@@ -134,9 +143,9 @@ export function monotoneOf(spec: string): number[] {
 
 /** "a,b" -> their indices in FEATURE_NAMES. */
 export function featureIndices(spec: string): number[] {
-  return spec.split(',').map((t) => t.trim()).filter((t) => t !== '').map((name) => {
-    const k = (FEATURE_NAMES as readonly string[]).indexOf(name);
-    if (k < 0) throw new Error(`--drop: "${name}" is not a feature (features: ${FEATURE_NAMES.join(', ')})`);
+  return items(spec).map((name) => {
+    const k = featureIndex(name);
+    if (k < 0) throw badFeature('drop', name, 'a feature');
     return k;
   });
 }
