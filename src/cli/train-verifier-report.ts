@@ -1,11 +1,14 @@
 import { FEATURE_NAMES } from '../verifier/features.js';
 import type { WeightsJson } from '../verifier/model.js';
 import { CHAT_DEV_FILE, CHAT_TRAIN_FILE, FIT_FILES, TEST_FILES, type Pair } from '../verifier/train/data.js';
-import { pairMetrics, rocAuc, type PairMetrics } from '../verifier/train/metrics.js';
+import { pairMetrics, rocAuc, thresholdIntervals, type PairMetrics } from '../verifier/train/metrics.js';
 import type { FitData, Synthetic } from './train-verifier-data.js';
 import { asCos, atDefaultRate, fmt, type Candidate, type Trained } from './train-verifier-models.js';
 import { DEFAULT_RATE, DEV_SHARE, FLOOR, TRAIN_MIN_COS, type TrainSettings } from './train-verifier-options.js';
 import type { Row } from './train-verifier-views.js';
+
+/** Bootstrap resamples behind the operating points' threshold intervals. */
+const INTERVAL_DRAWS = 400;
 
 /** The Markdown training report of train-verifier.ts (models/verifier/report.md). */
 
@@ -78,6 +81,7 @@ function dataLines({ s, data, synth, chatTrain, trainRows }: ReportInput): strin
 }
 
 function devLines({ devRows, devFloor, candidates, chosen, thr, cosThrRate }: ReportInput): string[] {
+  const intervals = thresholdIntervals(devRows, FLOOR, chosen.points.map((p) => p.maxFalseHitRate), (r) => r.pair.source, INTERVAL_DRAWS);
   return [
     '## Development slice',
     '',
@@ -91,11 +95,16 @@ function devLines({ devRows, devFloor, candidates, chosen, thr, cosThrRate }: Re
     }),
     `| cosine only | ${fmt(rocAuc(devFloor, (r) => r.cos))} | | ${fmt(pairMetrics(asCos(devRows), FLOOR, cosThrRate).recall)} | ${fmt(pairMetrics(asCos(devRows), FLOOR, cosThrRate).precision)} |`,
     '',
-    'Operating points (`thresholdFor(rate)` returns the threshold of the largest rate not above the one asked):',
+    'Operating points (`thresholdFor(rate)` returns the threshold of the largest rate not above the one asked). ' +
+      `The interval is where the threshold lands for 90 % of ${INTERVAL_DRAWS} bootstrap resamples of the dev pairs (per source file): ` +
+      'how far another dev sample of the same size would move it.',
     '',
-    '| max false-hit rate | threshold | dev false-hit rate | dev recall | dev precision |',
-    '|---|---|---|---|---|',
-    ...chosen.points.map((p) => `| ${p.maxFalseHitRate} | ${fmt(p.threshold, 4)} | ${fmt(p.devFalseHitRate, 4)} | ${fmt(p.devRecall)} | ${fmt(p.devPrecision)} |`),
+    '| max false-hit rate | threshold | 90 % interval | dev false-hit rate | dev recall | dev precision |',
+    '|---|---|---|---|---|---|',
+    ...chosen.points.map((p, i) => {
+      const iv = intervals[i] as { lo: number; hi: number };
+      return `| ${p.maxFalseHitRate} | ${fmt(p.threshold, 4)} | ${fmt(iv.lo, 4)} - ${fmt(iv.hi, 4)} | ${fmt(p.devFalseHitRate, 4)} | ${fmt(p.devRecall)} | ${fmt(p.devPrecision)} |`;
+    }),
     '',
     `Per source at rate ${DEFAULT_RATE} (threshold ${fmt(thr, 4)}):`,
     '',

@@ -1,3 +1,4 @@
+import { seededRandom } from '../../util/random.js';
 import type { OperatingPoint } from '../model.js';
 
 export interface Scored {
@@ -76,6 +77,34 @@ export function operatingPoints(rows: readonly Scored[], floor: number, rates: r
     const m = pairMetrics(rows, floor, threshold);
     return { maxFalseHitRate: rate, threshold, devFalseHitRate: m.falseHitRate, devRecall: m.recall, devPrecision: m.precision };
   });
+}
+
+/** How far each rate's threshold would move with another dev sample of the same make-up: the
+ * thresholds of `draws` bootstrap resamples (drawn with replacement inside each stratum, e.g. each
+ * source file, so the pool keeps its mix), as their 5th and 95th percentiles per rate. Seeded. */
+export function thresholdIntervals<R extends Scored>(
+  rows: readonly R[],
+  floor: number,
+  rates: readonly number[],
+  stratum: (r: R) => string,
+  draws = 400,
+  seed = 1,
+): { lo: number; hi: number }[] {
+  const groups = new Map<string, R[]>();
+  for (const r of rows) {
+    const g = groups.get(stratum(r));
+    if (g === undefined) groups.set(stratum(r), [r]);
+    else g.push(r);
+  }
+  const rnd = seededRandom(seed);
+  const seen: number[][] = rates.map(() => []);
+  for (let d = 0; d < draws; d++) {
+    const sample: R[] = [];
+    for (const g of groups.values()) for (let i = 0; i < g.length; i++) sample.push(g[Math.floor(rnd() * g.length)] as R);
+    rates.forEach((rate, k) => (seen[k] as number[]).push(thresholdAtRate(sample, floor, rate)));
+  }
+  const at = (xs: number[], q: number): number => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number;
+  return seen.map((xs) => ({ lo: at(xs, 0.05), hi: at(xs, 0.95) }));
 }
 
 /** ROC AUC of `score` (ties counted half). */

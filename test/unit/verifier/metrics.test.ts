@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { thresholdAtRate, thresholdIntervals, type Scored } from '../../../src/verifier/train/metrics.js';
+import { seededRandom } from '../../../src/util/random.js';
+
+/** n pairs, half of each label, all above the floor; label-1 scores sit higher on average. */
+function pairs(n: number, seed: number): (Scored & { src: string })[] {
+  const rnd = seededRandom(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const label = (i % 2) as 0 | 1;
+    return { cos: 0.9, score: label === 1 ? 0.4 + 0.6 * rnd() : 0.8 * rnd() ** 2, label, src: i % 3 === 0 ? 'a' : 'b' };
+  });
+}
+
+describe('thresholdAtRate', () => {
+  it('lets through at most the allowed share of all label-0 pairs', () => {
+    const rows = pairs(2000, 1);
+    const t = thresholdAtRate(rows, 0.7, 0.01);
+    const served = rows.filter((r) => r.label === 0 && r.score >= t).length;
+    expect(served).toBeLessThanOrEqual(10);
+    expect(rows.filter((r) => r.label === 0 && r.score >= t - 0.02).length).toBeGreaterThan(served);
+  });
+});
+
+describe('thresholdIntervals', () => {
+  const rates = [0.01, 0.1];
+  const byFile = (r: { src: string }): string => r.src;
+
+  it('brackets the full-sample threshold, narrows with more pairs, and keeps rates apart', () => {
+    const small = pairs(1000, 2);
+    const large = pairs(16000, 2);
+    const [s01, s10] = thresholdIntervals(small, 0.7, rates, byFile, 300, 5);
+    const [l01] = thresholdIntervals(large, 0.7, rates, byFile, 300, 5);
+    const full = thresholdAtRate(small, 0.7, 0.01);
+    expect(s01?.lo).toBeLessThanOrEqual(full);
+    expect(s01?.hi).toBeGreaterThanOrEqual(full);
+    const width = (iv?: { lo: number; hi: number }): number => (iv ? iv.hi - iv.lo : Number.NaN);
+    expect(width(s01)).toBeGreaterThan(0);
+    expect(s10?.hi).toBeLessThan(s01?.lo as number);
+    expect(width(l01)).toBeLessThan(width(s01));
+  });
+
+  it('is reproducible for a seed and changes with it', () => {
+    const rows = pairs(1000, 3);
+    const a = thresholdIntervals(rows, 0.7, rates, byFile, 200, 11);
+    expect(thresholdIntervals(rows, 0.7, rates, byFile, 200, 11)).toEqual(a);
+    expect(thresholdIntervals(rows, 0.7, rates, byFile, 200, 12)).not.toEqual(a);
+  });
+});
