@@ -7,10 +7,10 @@ import { asCos, atDefaultRate, fmt, type Candidate, type Trained } from './train
 import { DEFAULT_RATE, DEV_SHARE, FLOOR, TRAIN_MIN_COS, type TrainSettings } from './train-verifier-options.js';
 import type { Row } from './train-verifier-views.js';
 
+/** The Markdown training report of train-verifier.ts (models/verifier/report.md). */
+
 /** Bootstrap resamples behind the operating points' threshold intervals. */
 const INTERVAL_DRAWS = 400;
-
-/** The Markdown training report of train-verifier.ts (models/verifier/report.md). */
 
 /** What the report reads; every threshold in it was chosen on the development slice. */
 export interface ReportInput {

@@ -87,13 +87,14 @@ export function thresholdIntervals<R extends Scored>(
   floor: number,
   rates: readonly number[],
   stratum: (r: R) => string,
-  draws = 400,
+  draws: number,
   seed = 1,
 ): { lo: number; hi: number }[] {
   const groups = new Map<string, R[]>();
   for (const r of rows) {
-    const g = groups.get(stratum(r));
-    if (g === undefined) groups.set(stratum(r), [r]);
+    const key = stratum(r);
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, [r]);
     else g.push(r);
   }
   const rnd = seededRandom(seed);
