@@ -60,15 +60,52 @@ export function pairMetrics(rows: readonly Scored[], floor: number, threshold: n
  * over all label-0 pairs: the definition `npm run eval` reports) is <= rate. Placed halfway
  * between the highest negative score that must be rejected and the next higher score seen. */
 export function thresholdAtRate(rows: readonly Scored[], floor: number, rate: number): number {
-  const cand = rows.filter((r) => r.cos >= floor);
-  const negs = cand.filter((r) => r.label === 0).map((r) => r.score).sort((a, b) => b - a);
-  const allNegs = rows.filter((r) => r.label === 0).length;
-  const allowed = Math.floor(rate * allNegs + 1e-9);
-  if (allowed >= negs.length) return 0;
-  const reject = negs[allowed] as number;
-  let next = Number.POSITIVE_INFINITY;
-  for (const r of cand) if (r.score > reject && r.score < next) next = r.score;
-  return Number.isFinite(next) ? (reject + next) / 2 : reject + 1e-9;
+  return thresholdsAtRates(rows, floor, [rate])[0] as number;
+}
+
+/** thresholdAtRate for several rates, sorting the scores once (the bootstrap calls this per resample). */
+export function thresholdsAtRates(rows: readonly Scored[], floor: number, rates: readonly number[]): number[] {
+  let allNegs = 0;
+  let cand = 0;
+  let candNegs = 0;
+  for (const r of rows) {
+    if (r.label === 0) allNegs++;
+    if (r.cos < floor) continue;
+    cand++;
+    if (r.label === 0) candNegs++;
+  }
+  // Typed arrays sort numerically without a comparator callback: ~5x faster on 16k scores.
+  const scores = new Float64Array(cand);
+  const negs = new Float64Array(candNegs);
+  let i = 0;
+  let j = 0;
+  for (const r of rows) {
+    if (r.cos < floor) continue;
+    scores[i++] = r.score;
+    if (r.label === 0) negs[j++] = r.score;
+  }
+  negs.sort();
+  scores.sort();
+  return rates.map((rate) => {
+    const allowed = Math.floor(rate * allNegs + 1e-9);
+    if (allowed >= negs.length) return 0;
+    // The (allowed+1)-th highest label-0 score: the highest one that must be refused.
+    const reject = negs[negs.length - 1 - allowed] as number;
+    const next = firstAbove(scores, reject);
+    return next === undefined ? reject + 1e-9 : (reject + next) / 2;
+  });
+}
+
+/** The smallest value of ascending `xs` that is > x (binary search). */
+function firstAbove(xs: Float64Array, x: number): number | undefined {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((xs[mid] as number) > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo < xs.length ? xs[lo] : undefined;
 }
 
 export function operatingPoints(rows: readonly Scored[], floor: number, rates: readonly number[]): OperatingPoint[] {
@@ -102,7 +139,7 @@ export function thresholdIntervals<R extends Scored>(
   for (let d = 0; d < draws; d++) {
     const sample: R[] = [];
     for (const g of groups.values()) for (let i = 0; i < g.length; i++) sample.push(g[Math.floor(rnd() * g.length)] as R);
-    rates.forEach((rate, k) => (seen[k] as number[]).push(thresholdAtRate(sample, floor, rate)));
+    thresholdsAtRates(sample, floor, rates).forEach((t, k) => (seen[k] as number[]).push(t));
   }
   const at = (xs: number[], q: number): number => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number;
   return seen.map((xs) => ({ lo: at(xs, 0.05), hi: at(xs, 0.95) }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { thresholdAtRate, thresholdIntervals, type Scored } from '../../../src/verifier/train/metrics.js';
+import { thresholdAtRate, thresholdIntervals, thresholdsAtRates, type Scored } from '../../../src/verifier/train/metrics.js';
 import { seededRandom } from '../../../src/util/random.js';
 
 /** n pairs, half of each label, all above the floor; label-1 scores sit higher on average. */
@@ -18,6 +18,31 @@ describe('thresholdAtRate', () => {
     const served = rows.filter((r) => r.label === 0 && r.score >= t).length;
     expect(served).toBeLessThanOrEqual(10);
     expect(rows.filter((r) => r.label === 0 && r.score >= t - 0.02).length).toBeGreaterThan(served);
+  });
+});
+
+/** The definition spelt out the slow way: the threshold sits halfway between the highest label-0
+ * score that must be refused and the next higher score of any pair above the floor. */
+function reference(rows: readonly Scored[], floor: number, rate: number): number {
+  const allowed = Math.floor(rate * rows.filter((r) => r.label === 0).length + 1e-9);
+  const negs = rows.filter((r) => r.cos >= floor && r.label === 0).map((r) => r.score).sort((a, b) => b - a);
+  if (allowed >= negs.length) return 0;
+  const reject = negs[allowed] as number;
+  const above = rows.filter((r) => r.cos >= floor && r.score > reject).map((r) => r.score);
+  return above.length > 0 ? (reject + Math.min(...above)) / 2 : reject + 1e-9;
+}
+
+describe('thresholdsAtRates', () => {
+  it('matches the definition for every rate, with ties, pairs under the floor and rates past every label-0 pair', () => {
+    const rnd = seededRandom(4);
+    const rows: Scored[] = Array.from({ length: 3000 }, (_, i) => ({
+      cos: 0.5 + 0.5 * rnd(),
+      score: Math.round(rnd() * 200) / 200,
+      label: (i % 3 === 0 ? 1 : 0) as 0 | 1,
+    }));
+    const rates = [0, 0.001, 0.01, 0.05, 0.3, 0.9, 1];
+    expect(thresholdsAtRates(rows, 0.7, rates)).toEqual(rates.map((r) => reference(rows, 0.7, r)));
+    expect(thresholdsAtRates(rows, 0.7, rates).at(-1)).toBe(0);
   });
 });
 
