@@ -74,7 +74,7 @@ export function thresholdsAtRates(rows: readonly Scored[], floor: number, rates:
     cand++;
     if (r.label === 0) candNegs++;
   }
-  // Typed arrays sort numerically without a comparator callback: ~5x faster on 16k scores.
+  // Typed arrays sort numerically with no comparator callback, much faster than Array#sort with one.
   const scores = new Float64Array(cand);
   const negs = new Float64Array(candNegs);
   let i = 0;

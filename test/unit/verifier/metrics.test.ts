@@ -43,6 +43,10 @@ describe('thresholdsAtRates', () => {
     const rates = [0, 0.001, 0.01, 0.05, 0.3, 0.9, 1];
     expect(thresholdsAtRates(rows, 0.7, rates)).toEqual(rates.map((r) => reference(rows, 0.7, r)));
     expect(thresholdsAtRates(rows, 0.7, rates).at(-1)).toBe(0);
+    // the top score is a label-0 pair's, with nothing above it to meet halfway
+    const top: Scored[] = [{ cos: 0.9, score: 0.95, label: 0 }, { cos: 0.9, score: 0.5, label: 1 }];
+    expect(thresholdsAtRates(top, 0.7, [0])).toEqual([reference(top, 0.7, 0)]);
+    expect(thresholdsAtRates(top, 0.7, [0])[0]).toBeGreaterThan(0.95);
   });
 });
 
