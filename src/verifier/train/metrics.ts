@@ -66,24 +66,17 @@ export function thresholdAtRate(rows: readonly Scored[], floor: number, rate: nu
 /** thresholdAtRate for several rates, sorting the scores once (the bootstrap calls this per resample). */
 export function thresholdsAtRates(rows: readonly Scored[], floor: number, rates: readonly number[]): number[] {
   let allNegs = 0;
-  let cand = 0;
-  let candNegs = 0;
+  const above: number[] = [];
+  const negsAbove: number[] = [];
   for (const r of rows) {
     if (r.label === 0) allNegs++;
     if (r.cos < floor) continue;
-    cand++;
-    if (r.label === 0) candNegs++;
+    above.push(r.score);
+    if (r.label === 0) negsAbove.push(r.score);
   }
   // Typed arrays sort numerically with no comparator callback, much faster than Array#sort with one.
-  const scores = new Float64Array(cand);
-  const negs = new Float64Array(candNegs);
-  let i = 0;
-  let j = 0;
-  for (const r of rows) {
-    if (r.cos < floor) continue;
-    scores[i++] = r.score;
-    if (r.label === 0) negs[j++] = r.score;
-  }
+  const scores = Float64Array.from(above);
+  const negs = Float64Array.from(negsAbove);
   negs.sort();
   scores.sort();
   return rates.map((rate) => {
@@ -109,8 +102,9 @@ function firstAbove(xs: Float64Array, x: number): number | undefined {
 }
 
 export function operatingPoints(rows: readonly Scored[], floor: number, rates: readonly number[]): OperatingPoint[] {
-  return rates.map((rate) => {
-    const threshold = thresholdAtRate(rows, floor, rate);
+  const thresholds = thresholdsAtRates(rows, floor, rates);
+  return rates.map((rate, k) => {
+    const threshold = thresholds[k] as number;
     const m = pairMetrics(rows, floor, threshold);
     return { maxFalseHitRate: rate, threshold, devFalseHitRate: m.falseHitRate, devRecall: m.recall, devPrecision: m.precision };
   });
