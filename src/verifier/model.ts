@@ -1,5 +1,6 @@
 import type { AdapterJson } from './adapter.js';
 import type { PairMlpJson } from './pair-mlp.js';
+import { MAX_PADDED_DEPTH, paddedMargin, treeDepth } from './compiled-trees.js';
 /** Inference side of the verifier's model: a JSON weights file holding either gradient-boosted
  * trees or a logistic regression over the features of features.ts, a Platt calibration of its
  * margin, and operating points (score thresholds per maximum false-hit rate). */
@@ -77,14 +78,17 @@ function treeMargin(t: TreeJson, x: ArrayLike<number>): number {
   }
 }
 
-/** A model flattened into typed arrays for fast inference (trees: all nodes of all trees
- * back to back, child indices absolute). */
+/** A model flattened into typed arrays for fast inference: trees padded to complete binary trees
+ * (compiled-trees.ts) or, when deeper than MAX_PADDED_DEPTH, all nodes of all trees back to back
+ * with absolute child indices. */
 export interface CompiledModel {
   margin(x: ArrayLike<number>): number;
 }
 
 export function compileModel(m: ModelJson): CompiledModel {
   if (m.kind === 'logistic') return { margin: (x) => modelMargin(m, x) };
+  const depth = m.trees.reduce((d, t) => Math.max(d, treeDepth(t)), 0);
+  if (depth <= MAX_PADDED_DEPTH) return { margin: paddedMargin(m, depth) };
   const total = m.trees.reduce((n, t) => n + t.feature.length, 0);
   const feature = new Int32Array(total);
   const threshold = new Float64Array(total);
