@@ -49,6 +49,10 @@ export const MIGRATIONS: readonly string[] = [
    );`,
   // Admin listing and purges page through one namespace by id.
   `CREATE INDEX entries_ns_id ON entries(namespace, id);`,
+  // Startup reads each shard's entry count, newest seq and labels (index/persistence.ts). Without
+  // this covering index both queries scan the whole table, answers and embeddings included: at
+  // 100,000 entries 0.45 s and 0.86 s, against 0.04 s and 0.08 s with it (+5 % file size).
+  `CREATE INDEX entries_shard ON entries(embedder, namespace, partition_key, seq) WHERE embedding IS NOT NULL;`,
 ];
 
 export function migrate(db: Database.Database): void {

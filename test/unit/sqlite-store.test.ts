@@ -252,6 +252,35 @@ describe('schema and reopening', () => {
     expect(store.upsert(newEntry({ prompt: 'next' })).entry.seq).toBeGreaterThan(e.seq);
   });
 
+  it('reads shard stamps and labels at startup from the covering index, not by scanning entries', () => {
+    store.upsert(newEntry({ prompt: 'indexed' }));
+    const stmt = (store as unknown as { stmt: Record<'stamps' | 'shardLabels', Database.Statement> }).stmt;
+    const raw = new Database(dbPath, { readonly: true });
+    try {
+      for (const q of [stmt.stamps, stmt.shardLabels]) {
+        const plan = raw.prepare(`EXPLAIN QUERY PLAN ${q.source}`).all(...q.source.split('?').slice(1).map(() => 'x')) as Array<{ detail: string }>;
+        expect(plan.map((p) => p.detail).join('; ')).toMatch(/USING (COVERING )?INDEX entries_shard/);
+      }
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('adds the shard index to a database made before it, keeping its entries', () => {
+    const e = store.upsert(newEntry({ prompt: 'old schema' })).entry;
+    store.close();
+    const raw = new Database(dbPath);
+    raw.exec('DROP INDEX entries_shard');
+    raw.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    raw.close();
+    store = new SqliteStore(dbPath);
+    expect(store.getById(e.id)?.prompt).toBe('old schema');
+    expect(store.shardLabels(e, EMBEDDER)).toEqual([e.label]);
+    const check = new Database(dbPath, { readonly: true });
+    expect(check.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'entries_shard'`).pluck().get()).toBe(1);
+    check.close();
+  });
+
   it('refuses a database from a newer schema version', () => {
     store.close();
     const raw = new Database(dbPath);
