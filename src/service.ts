@@ -4,9 +4,9 @@ import type { Config } from './config.js';
 import { systemClock, type Clock, type Embedder, type Verifier } from './core/ports.js';
 import { SemanticCache } from './core/semantic-cache.js';
 import { DEFAULT_HIT_BATCH } from './core/hit-batch.js';
-import { embedderFromConfig } from './embedding/from-config.js';
+import { configuredModelId, embedderFromConfig } from './embedding/from-config.js';
 import { ShardedHnswIndex } from './index/hnsw-index.js';
-import { loadIndex, saveIndex, type IndexLoadReport } from './index/persistence.js';
+import { loadIndex, saveIndex, savedIndexDims, type IndexLoadReport } from './index/persistence.js';
 import { lockDataDir } from './store/dir-lock.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { sweep, type SweepReport } from './maintenance.js';
@@ -203,23 +203,51 @@ export function calibrationProblem(config: Config, verifier: Verifier): string |
   return `cache.verifier_calibration was measured with ${cal.verifier} but the loaded verifier is ${verifier.id}: semantic lookups are off; measure again (npm run eval -- --pairs FILE.tsv --calibrate RATE) or remove cache.verifier_calibration`;
 }
 
+/** The saved index of the model the config names, opened before the embedder has loaded (each
+ * takes over a second at 100,000 entries, and the workers load on other threads). Null when no
+ * index was saved for that model, or when opening it failed: the caller then opens the index
+ * once the embedder is up, as without this head start. */
+function earlyIndex(config: Config, store: SqliteStore, indexDir: string): OpenedIndex | null {
+  const modelId = configuredModelId(config);
+  const dims = savedIndexDims(indexDir, modelId);
+  if (dims === null) return null;
+  try {
+    return openIndex(config, store, indexDir, modelId, dims);
+  } catch {
+    return null;
+  }
+}
+
+interface OpenedIndex {
+  index: ShardedHnswIndex;
+  report: IndexLoadReport;
+  modelId: string;
+  dims: number;
+}
+
+function openIndex(config: Config, store: SqliteStore, indexDir: string, modelId: string, dims: number): OpenedIndex {
+  const index = new ShardedHnswIndex({ dims, m: config.index.m, efConstruction: config.index.ef_construction, ef: config.index.ef });
+  return { index, report: loadIndex(index, store, { dir: indexDir, embedder: modelId }), modelId, dims };
+}
+
 async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnType<typeof dataPaths>, unlock: () => void): Promise<Service> {
-  // Worker pool or main-thread session per config.embedder.workers, behind the memo of recent prompts.
-  const embedder = opts.embedder ?? (await embedderFromConfig(config));
+  // Worker pool or main-thread session per config.embedder.workers, behind the memo of recent
+  // prompts. Awaited only after the saved index and the verifier have loaded on this thread.
+  const pending = opts.embedder !== undefined ? Promise.resolve(opts.embedder) : embedderFromConfig(config);
+  pending.catch(() => undefined); // rethrown where awaited; no unhandled rejection meanwhile
   let store: SqliteStore | undefined;
+  let embedder: Embedder | undefined;
   try {
     store = new SqliteStore(paths.db, { synchronous: config.store.synchronous });
+    const early = earlyIndex(config, store, paths.indexDir);
+    const loaded = opts.verifier !== undefined ? { verifier: opts.verifier ?? undefined } : await configuredVerifier(config, opts.log);
+    embedder = await pending;
     const mismatch = checkModel(store, embedder);
-    const index = new ShardedHnswIndex({
-      dims: embedder.dims,
-      m: config.index.m,
-      efConstruction: config.index.ef_construction,
-      ef: config.index.ef,
-    });
-    const report = loadIndex(index, store, { dir: paths.indexDir, embedder: embedder.modelId });
+    // The embedder has the last word on model and dims (an injected one may differ from the config).
+    const { index, report } =
+      early !== null && early.modelId === embedder.modelId && early.dims === embedder.dims ? early : openIndex(config, store, paths.indexDir, embedder.modelId, embedder.dims);
     opts.log?.info({ index: report }, report.rebuiltShards > 0 ? 'index rebuilt from the database' : 'index loaded');
     const clock = opts.clock ?? systemClock;
-    const loaded = opts.verifier !== undefined ? { verifier: opts.verifier ?? undefined } : await configuredVerifier(config, opts.log);
     const verifier = loaded.verifier;
     // Checked here for a given verifier and a loaded one alike.
     const problem = loaded.problem ?? (verifier === undefined ? undefined : calibrationProblem(config, verifier));
@@ -247,7 +275,10 @@ async function openLocked(config: Config, opts: ServiceOptions, paths: ReturnTyp
     return service;
   } catch (err) {
     store?.close();
-    if (opts.embedder === undefined) await closeEmbedder(embedder);
+    if (opts.embedder === undefined) {
+      const started = embedder ?? (await pending.catch(() => undefined));
+      if (started !== undefined) await closeEmbedder(started);
+    }
     throw err;
   }
 }

@@ -8,6 +8,11 @@ export function threadsPerWorker(threads: number, workers: number): number {
   return Math.max(1, Math.floor(threads / Math.max(1, workers)));
 }
 
+/** The id (`model@dtype`) an embedder built from this config reports as its modelId. */
+export function configuredModelId(config: Config): string {
+  return `${config.embedder.model}@${config.embedder.dtype}`;
+}
+
 /** The embedder the config asks for: a worker pool (embedder.workers > 0) or the main thread's own
  * session, behind the memo of recent prompts either way. Close it with close(). */
 export async function embedderFromConfig(config: Config): Promise<MemoEmbedder> {

@@ -87,18 +87,19 @@ export class EmbedPool implements Embedder {
    * Throws (and stops the workers) when any worker fails to load. */
   static async start(opts: EmbedPoolOptions): Promise<EmbedPool> {
     if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new Error(`EmbedPool needs at least one worker (got ${opts.workers})`);
-    const window = await ModelWindow.load(opts);
     const starting: Array<{ worker: Worker; ready: Promise<number> }> = [];
     const entry = workerEntry();
     for (let i = 0; i < opts.workers; i++) starting.push(spawnWorker(entry, opts));
-    const settled = await Promise.allSettled(starting.map((s) => s.ready));
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    // The tokenizer loads here while the workers load the model (a second or more), not before.
+    const windowLoad = ModelWindow.load(opts);
+    const [window, ...settled] = await Promise.allSettled([windowLoad, ...starting.map((s) => s.ready)]);
+    const failed = [window, ...settled].find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed !== undefined) {
       await Promise.all(starting.map((s) => stopWorker(s.worker)));
       throw failed.reason as Error;
     }
     const dims = (settled[0] as PromiseFulfilledResult<number>).value;
-    const pool = new EmbedPool(opts, entry, window, dims);
+    const pool = new EmbedPool(opts, entry, (window as PromiseFulfilledResult<ModelWindow>).value, dims);
     for (const s of starting) pool.adopt(s.worker);
     return pool;
   }

@@ -74,6 +74,14 @@ function readManifest(dir: string): Manifest | string {
   }
 }
 
+/** Dimensions of the index saved in `dir` for `embedder`, or null when none was saved for it: lets
+ * startup open the saved index before the model has loaded and reported its dims. */
+export function savedIndexDims(dir: string, embedder: string): number | null {
+  const m = readManifest(dir);
+  if (typeof m === 'string' || m.embedder !== embedder || !Number.isInteger(m.dims) || m.dims <= 0) return null;
+  return m.dims;
+}
+
 export interface PersistOptions {
   dir: string;
   embedder: string;

@@ -6,6 +6,8 @@ import { MemoEmbedder } from '../../src/embedding/memo-embedder.js';
 import { EmbedPool, EmbedWorkerError, type EmbedPoolOptions } from '../../src/embedding/pool.js';
 import type { EmbedWorkerRequest } from '../../src/embedding/pool-protocol.js';
 import type { TransformersEmbedder } from '../../src/embedding/transformers-embedder.js';
+import { buildApp } from '../../src/app.js';
+import { Ready } from '../../src/ready.js';
 import { openService } from '../../src/service.js';
 import { CountingEmbedder, MODELS_DIR, realEmbedder, tempDir, testConfig } from '../helpers.js';
 import { post, startHarness } from './harness.js';
@@ -261,6 +263,36 @@ describe('the service and the HTTP app', () => {
       await expect(memo.embed('a new text after close')).rejects.toBeInstanceOf(EmbedWorkerError);
     } finally {
       tmp.cleanup();
+    }
+  });
+
+  it('opens a saved index while the workers load; a model that fails to load releases the data dir', async () => {
+    const h = await startHarness();
+    try {
+      const id = (await post(h.app, '/v1/cache/store', { prompt: 'How do I reverse a list in Python?', response: 'reversed()' })).body?.id as string;
+      await h.close(); // saves the index
+      const pool = { threads: 2, workers: 2, queue_limit: 8, memo_size: 0 };
+      const service = await openService(testConfig(h.dataDir, { embedder: { models_dir: MODELS_DIR, ...pool } }));
+      try {
+        expect(service.indexLoad).toMatchObject({ loadedShards: 1, rebuiltShards: 0 });
+        const app = buildApp({ config: testConfig(h.dataDir), cache: Ready.of(service.cache) });
+        expect((await post(app, '/v1/cache/lookup', { prompt: "What's the way to reverse a Python list?" })).body).toMatchObject({ status: 'semantic-hit', entry: { id } });
+        await app.close();
+      } finally {
+        await service.close();
+      }
+      const empty = tempDir();
+      try {
+        // Same model name, so the saved index is opened first; then the workers find no model files.
+        await expect(openService(testConfig(h.dataDir, { embedder: { models_dir: empty.dir, ...pool } }))).rejects.toThrow(/model/i);
+      } finally {
+        empty.cleanup();
+      }
+      const again = await openService(testConfig(h.dataDir, { embedder: { models_dir: MODELS_DIR, ...pool } }));
+      expect(again.store.count()).toBe(1);
+      await again.close();
+    } finally {
+      await h.cleanup();
     }
   });
 

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Embedder } from '../../src/core/ports.js';
 import { post, startHarness, type Harness } from './harness.js';
 
 const PAIRS: Array<[stored: string, paraphrase: string]> = [
@@ -81,6 +82,25 @@ describe('index recovery at startup', () => {
     h = await h.restart({ crash: true });
     expect(h.service.indexLoad).toMatchObject({ loadedShards: 1, rebuiltShards: 1 });
     expect((await post(h.app, '/v1/cache/lookup', { prompt: 'How many legs do spiders have?', namespace: 'ns1' })).body).toMatchObject({ status: 'semantic-hit', entry: { id: extra } });
+    await expectAllFound(h, ids);
+  });
+
+  // Startup opens the index saved for the configured model while the embedder loads; the embedder
+  // then has the last word (service.ts, earlyIndex).
+  it('drops the index opened for the configured model when the embedder reports another one', async () => {
+    await h.close();
+    const renamed = (real: Embedder): Embedder => Object.create(real, { modelId: { value: 'other-model@q4' } }) as Embedder;
+    const other = await startHarness({}, { dir: h.dataDir, cleanup: () => undefined }, { embedder: renamed });
+    try {
+      // Nothing in the saved index or in SQLite belongs to that model: no shard is installed.
+      expect(other.service.indexLoad).toMatchObject({ loadedShards: 0, rebuiltShards: 0 });
+      expect(other.service.semanticDisabled).toMatch(/other-model@q4/);
+      expect((await post(other.app, '/v1/cache/lookup', { prompt: PAIRS[0]?.[0], namespace: 'ns1' })).body).toMatchObject({ status: 'hit', entry: { id: ids[0] } });
+      expect((await post(other.app, '/v1/cache/lookup', { prompt: PAIRS[0]?.[1], namespace: 'ns1' })).body).toMatchObject({ status: 'miss' });
+    } finally {
+      await other.close();
+    }
+    h = await h.restart();
     await expectAllFound(h, ids);
   });
 });
