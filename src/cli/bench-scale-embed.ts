@@ -28,16 +28,25 @@ function chunkFile(cacheDir: string, modelId: string, part: readonly string[]): 
   return join(cacheDir, `emb-${sha(`${modelId}\u0000${part.join('\n')}`)}.f32`);
 }
 
+/** Whether a cache file can be read: it exists with `bytes` bytes and, under --fresh, was written
+ * during this run (at or after `freshSince`, ms since epoch), e.g. seeded by the 10k section. */
+function cached(file: string, bytes: number | null, freshSince: number | undefined): boolean {
+  if (!existsSync(file)) return false;
+  const st = statSync(file);
+  return (bytes === null || st.size === bytes) && (freshSince === undefined || st.mtimeMs >= freshSince);
+}
+
 /** Writes the embeddings of `texts` (already computed elsewhere, e.g. by the 10k store section)
- * as cache chunks, for each whole chunk not cached yet. Files are keyed by content, so texts that
- * are not the scale set's first chunks only leave an unused file. Returns texts written. */
-export function seedEmbeddingCache(texts: readonly string[], vectors: Float32Array, modelId: string, cacheDir: string): number {
+ * as cache chunks, for each whole chunk not cached yet (under --fresh: not written in this run).
+ * Files are keyed by content, so texts that are not the scale set's first chunks only leave an
+ * unused file. Returns texts written. */
+export function seedEmbeddingCache(texts: readonly string[], vectors: Float32Array, modelId: string, cacheDir: string, freshSince?: number): number {
   const dims = vectors.length / texts.length;
   let written = 0;
   mkdirSync(cacheDir, { recursive: true });
   for (let start = 0; start + EMBED_CHUNK <= texts.length; start += EMBED_CHUNK) {
     const file = chunkFile(cacheDir, modelId, texts.slice(start, start + EMBED_CHUNK));
-    if (existsSync(file)) continue;
+    if (cached(file, EMBED_CHUNK * dims * 4, freshSince)) continue;
     const v = vectors.subarray(start * dims, (start + EMBED_CHUNK) * dims);
     writeFileSync(`${file}.tmp`, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
     renameSync(`${file}.tmp`, file);
@@ -56,8 +65,16 @@ export interface Embedded {
 
 /** Embeddings of `texts` (normalised as the cache does), from `cacheDir` when present; files are
  * keyed by model id + the chunk's texts. `open` loads the embedder only when a chunk is missing;
- * the dimension comes from the first cached file or the embedder. */
-export async function embedCached(texts: readonly string[], modelId: string, cacheDir: string, open: () => Promise<Embedder & { close(): Promise<void> }>, log: Log): Promise<Embedded> {
+ * the dimension comes from the first cached file or the embedder. With `freshSince` (--fresh),
+ * files written before that time (ms since epoch) count as missing and are embedded again. */
+export async function embedCached(
+  texts: readonly string[],
+  modelId: string,
+  cacheDir: string,
+  open: () => Promise<Embedder & { close(): Promise<void> }>,
+  log: Log,
+  freshSince?: number,
+): Promise<Embedded> {
   const t0 = performance.now();
   const chunks: Array<{ start: number; part: string[]; file: string }> = [];
   for (let start = 0; start < texts.length; start += EMBED_CHUNK) {
@@ -66,7 +83,7 @@ export async function embedCached(texts: readonly string[], modelId: string, cac
   }
   let embedder: (Embedder & { close(): Promise<void> }) | undefined;
   const first = chunks[0];
-  let dims = first !== undefined && existsSync(first.file) ? statSync(first.file).size / 4 / first.part.length : 0;
+  let dims = first !== undefined && cached(first.file, null, freshSince) ? statSync(first.file).size / 4 / first.part.length : 0;
   let embedded = 0;
   mkdirSync(cacheDir, { recursive: true });
   try {
@@ -76,7 +93,7 @@ export async function embedCached(texts: readonly string[], modelId: string, cac
     }
     const vectors = new Float32Array(texts.length * dims);
     for (const { start, part, file } of chunks) {
-      if (existsSync(file) && statSync(file).size === part.length * dims * 4) {
+      if (cached(file, part.length * dims * 4, freshSince)) {
         // Byte copy: the file's Buffer need not be 4-byte aligned for a Float32Array view.
         new Uint8Array(vectors.buffer, start * dims * 4, part.length * dims * 4).set(readFileSync(file));
         continue;

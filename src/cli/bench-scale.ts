@@ -57,7 +57,11 @@ export interface ScaleArgs {
   /** --quick: only the default graph at the real set (each other graph costs ~30-80 s to build cold). */
   quick: boolean;
   lookups: number;
+  /** --fresh: rebuild graphs and exact answers, and embed again what an earlier run cached. */
   fresh: boolean;
+  /** When the bench started (ms since epoch): under --fresh, cache files written since then
+   * (the 10k section's seeded embeddings) are this run's own and still used. */
+  startedAt: number;
   cacheDir: string;
   repo: string;
 }
@@ -84,7 +88,7 @@ async function realSections(args: ScaleArgs, makeConfig: (dataDir: string) => Co
   const base = makeConfig(args.cacheDir);
   const modelId = `${base.embedder.model}@${base.embedder.dtype}`;
   log(`embedding ${n + REAL_QUERIES} distinct QQP questions (cached in ${args.cacheDir})`);
-  const emb = await embedCached(texts.slice(0, n + REAL_QUERIES), modelId, args.cacheDir, () => embedderFromConfig(base), log);
+  const emb = await embedCached(texts.slice(0, n + REAL_QUERIES), modelId, args.cacheDir, () => embedderFromConfig(base), log, args.fresh ? args.startedAt : undefined);
   lap(`embed ${n + REAL_QUERIES} QQP questions${emb.embedded === 0 ? ' (all cached)' : ''}`);
   const dims = emb.dims;
   const defaults = { m: base.index.m, efConstruction: base.index.ef_construction };

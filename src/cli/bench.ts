@@ -84,6 +84,7 @@ function parseCli(argv: string[]): Args {
     synthetic: v.quick ? 0 : positiveInt('synthetic', v.synthetic, 1_000_000),
     quick: v.quick,
     fresh: v.fresh,
+    startedAt: Date.now(),
     cacheDir: join(REPO, 'data', 'bench-cache'),
     repo: REPO,
   };
@@ -136,7 +137,7 @@ async function measure(service: Service, config: Config, args: Args, lap: (name:
   log(`storing ${args.entries} entries (prompts: ${prompts.source})`);
   const { ms: storeMs, labels } = await storeAll(service.cache, prompts.stored, IN_FLIGHT, (done, rate) => log(`  ${done} stored (${rate.toFixed(0)} entries/s over the last 1000)`));
   const storeSec = storeMs / 1000;
-  if (prompts.source === 'qqp') seedScaleEmbeddings(service, prompts.stored, labels, args.cacheDir);
+  if (prompts.source === 'qqp') seedScaleEmbeddings(service, prompts.stored, labels, args.cacheDir, args.fresh ? args.startedAt : undefined);
   lap(`store ${args.entries} entries through the cache`);
   log('timing the raw embedder');
   const embedder = await measureEmbedder(service.embedder, prompts.stored, EMBED_CALLS, WARMUP, IN_FLIGHT);
@@ -167,7 +168,7 @@ async function measure(service: Service, config: Config, args: Args, lap: (name:
 
 /** The stored QQP questions are the scale set's first ones: their vectors (read back from the
  * graph) seed its embedding cache, so a cold run embeds them once, not twice. */
-function seedScaleEmbeddings(service: Service, texts: readonly string[], labels: readonly number[], cacheDir: string): void {
+function seedScaleEmbeddings(service: Service, texts: readonly string[], labels: readonly number[], cacheDir: string, freshSince: number | undefined): void {
   const dims = service.embedder.dims;
   const vectors = new Float32Array(texts.length * dims);
   for (let i = 0; i < texts.length; i++) {
@@ -175,7 +176,7 @@ function seedScaleEmbeddings(service: Service, texts: readonly string[], labels:
     if (v === null) return; // not embedded (too long for the model): leave the cache alone
     vectors.set(v, i * dims);
   }
-  const n = seedEmbeddingCache(texts, vectors, service.embedder.modelId, cacheDir);
+  const n = seedEmbeddingCache(texts, vectors, service.embedder.modelId, cacheDir, freshSince);
   if (n > 0) log(`  seeded the scale set's embedding cache with ${n} stored vectors`);
 }
 

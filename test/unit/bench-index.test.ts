@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Embedder } from '../../src/core/ports.js';
 import { arraySource, bruteForceTop1, gaussian, normalizeRows, recallAt1, type Top1 } from '../../src/cli/bench-index.js';
 import { jitterQueries, jitterSource, type JitterSpec } from '../../src/cli/bench-synthetic.js';
 import { bestSyntheticGraph, efFor } from '../../src/cli/bench-targets.js';
@@ -118,6 +119,46 @@ describe('embedding cache seeding', () => {
       expect(got.embedded).toBe(0);
       expect(got.vectors).toEqual(vectors.subarray(0, 80_000));
       await expect(embedCached(texts.slice(0, 20_000), 'other@q4', dir, open, () => undefined)).rejects.toThrow('would embed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('under --fresh embeds again what an earlier run cached, and keeps what this run seeded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dejavu-fresh-'));
+    try {
+      const texts = Array.from({ length: 10_000 }, (_, i) => `question ${i}`);
+      const seeded = Float32Array.from({ length: texts.length * 4 }, (_, i) => i);
+      const made = Float32Array.of(0.5, 0.5, 0.5, 0.5); // what the stand-in embedder returns
+      let calls = 0;
+      const open = async (): Promise<Embedder & { close(): Promise<void> }> => ({
+        modelId: 'model@q4', dims: 4, fits: () => true, close: async () => undefined,
+        embed: async () => {
+          calls += 1;
+          return made.slice();
+        },
+      });
+      const refuse = async (): Promise<never> => {
+        throw new Error('would embed');
+      };
+      const earlier = (): void => {
+        const t = (Date.now() - 60_000) / 1000; // s: a file from a run a minute ago
+        for (const f of readdirSync(dir)) utimesSync(join(dir, f), t, t);
+      };
+      const runStart = Date.now() - 10_000; // ms: this run started 10 s ago
+      expect(seedEmbeddingCache(texts, seeded, 'model@q4', dir)).toBe(10_000);
+      earlier();
+      const again = await embedCached(texts, 'model@q4', dir, open, () => undefined, runStart);
+      expect([again.embedded, calls]).toEqual([10_000, 10_000]);
+      expect(again.vectors.subarray(0, 8)).toEqual(Float32Array.of(0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5));
+      // Written in this run: served from the cache now.
+      expect((await embedCached(texts, 'model@q4', dir, refuse, () => undefined, runStart)).embedded).toBe(0);
+      // A stale file is overwritten by this run's seed, which is then served.
+      earlier();
+      expect(seedEmbeddingCache(texts, seeded, 'model@q4', dir, runStart)).toBe(10_000);
+      const served = await embedCached(texts, 'model@q4', dir, refuse, () => undefined, runStart);
+      expect(served.embedded).toBe(0);
+      expect(served.vectors).toEqual(seeded);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
