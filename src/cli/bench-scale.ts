@@ -59,9 +59,9 @@ export interface ScaleArgs {
   lookups: number;
   /** --fresh: rebuild graphs and exact answers, and embed again what an earlier run cached. */
   fresh: boolean;
-  /** When the bench started (ms since epoch): under --fresh, cache files written since then
-   * (the 10k section's seeded embeddings) are this run's own and still used. */
-  startedAt: number;
+  /** Under --fresh, when the bench started (ms since epoch): cache files written since then (the
+   * 10k section's seeded embeddings) are this run's own and still used. Undefined otherwise. */
+  freshSince: number | undefined;
   cacheDir: string;
   repo: string;
 }
@@ -88,7 +88,7 @@ async function realSections(args: ScaleArgs, makeConfig: (dataDir: string) => Co
   const base = makeConfig(args.cacheDir);
   const modelId = `${base.embedder.model}@${base.embedder.dtype}`;
   log(`embedding ${n + REAL_QUERIES} distinct QQP questions (cached in ${args.cacheDir})`);
-  const emb = await embedCached(texts.slice(0, n + REAL_QUERIES), modelId, args.cacheDir, () => embedderFromConfig(base), log, args.fresh ? args.startedAt : undefined);
+  const emb = await embedCached(texts.slice(0, n + REAL_QUERIES), modelId, args.cacheDir, () => embedderFromConfig(base), log, args.freshSince);
   lap(`embed ${n + REAL_QUERIES} QQP questions${emb.embedded === 0 ? ' (all cached)' : ''}`);
   const dims = emb.dims;
   const defaults = { m: base.index.m, efConstruction: base.index.ef_construction };

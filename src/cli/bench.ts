@@ -84,7 +84,7 @@ function parseCli(argv: string[]): Args {
     synthetic: v.quick ? 0 : positiveInt('synthetic', v.synthetic, 1_000_000),
     quick: v.quick,
     fresh: v.fresh,
-    startedAt: Date.now(),
+    freshSince: v.fresh ? Date.now() : undefined,
     cacheDir: join(REPO, 'data', 'bench-cache'),
     repo: REPO,
   };
@@ -137,7 +137,7 @@ async function measure(service: Service, config: Config, args: Args, lap: (name:
   log(`storing ${args.entries} entries (prompts: ${prompts.source})`);
   const { ms: storeMs, labels } = await storeAll(service.cache, prompts.stored, IN_FLIGHT, (done, rate) => log(`  ${done} stored (${rate.toFixed(0)} entries/s over the last 1000)`));
   const storeSec = storeMs / 1000;
-  if (prompts.source === 'qqp') seedScaleEmbeddings(service, prompts.stored, labels, args.cacheDir, args.fresh ? args.startedAt : undefined);
+  if (prompts.source === 'qqp') seedScaleEmbeddings(service, prompts.stored, labels, args.cacheDir, args.freshSince);
   lap(`store ${args.entries} entries through the cache`);
   log('timing the raw embedder');
   const embedder = await measureEmbedder(service.embedder, prompts.stored, EMBED_CALLS, WARMUP, IN_FLIGHT);

@@ -18,7 +18,6 @@ export function treeDepth(t: TreeJson, k = 0): number {
 }
 
 export interface PaddedTrees {
-  depth: number;
   /** Per tree 2^depth - 1 split nodes in heap order (children of i at 2i + 1 and 2i + 2). */
   feature: Int32Array;
   threshold: Float64Array;
@@ -48,7 +47,7 @@ export function padTrees(trees: readonly TreeJson[], depth: number): PaddedTrees
     };
     put(0, 0, 0);
   });
-  return { depth, feature, threshold, leaf };
+  return { feature, threshold, leaf };
 }
 
 /** The margin function over padded trees (`x[f] <= threshold` goes left, as in TreeJson). */
