@@ -6,6 +6,7 @@ import { UnauthorizedError } from './errors.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { Metrics } from './http/metrics.js';
 import { cacheRoutes } from './http/routes.js';
+import { MAX_NAMESPACE_CHARS } from './http/schemas.js';
 import { Ready } from './ready.js';
 import { PriceBook } from './chat/pricing.js';
 import { systemClock, type Clock } from './core/ports.js';
@@ -61,6 +62,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     bodyLimit: config.body_limit_bytes,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // The router matches path parameters before decoding them (default cap: 100 characters, and a
+    // longer one is a 404). A namespace may be 256 UTF-16 units, and one unit percent-encodes to
+    // at most 9 characters (3 UTF-8 bytes: %E2%82%AC), so that is the longest segment to accept.
+    maxParamLength: MAX_NAMESPACE_CHARS * 9,
   });
   const metrics = deps.metrics ?? new Metrics(cache);
   const upstream = deps.upstream ?? noUpstream;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { ValidationError } from '../errors.js';
+import { MAX_NAMESPACE_CHARS } from '../http/schemas.js';
 
 /** The OpenAI chat request: the fields dejavu reads are checked, everything else passes through. */
 export const chatBodySchema = z.looseObject({
@@ -79,7 +80,7 @@ export function parseDirectives(headers: Headers, config: Config): Directives {
     maxAgeSeconds = Number(m[1]);
   }
   const namespace = header(headers, 'x-cache-namespace')?.trim();
-  if (namespace !== undefined && (namespace === '' || namespace.length > 256)) throw new ValidationError('header x-cache-namespace must be 1..256 characters', 'invalid_header');
+  if (namespace !== undefined && (namespace === '' || namespace.length > MAX_NAMESPACE_CHARS)) throw new ValidationError(`header x-cache-namespace must be 1..${MAX_NAMESPACE_CHARS} characters`, 'invalid_header');
   return {
     noCache: cc.includes('no-cache'),
     noStore: cc.includes('no-store'),

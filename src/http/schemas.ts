@@ -6,7 +6,10 @@ const messageSchema = z.looseObject({
   content: z.union([z.string(), z.array(z.looseObject({ type: z.string() })), z.null()]).optional(),
 });
 
-const namespaceSchema = z.string().min(1).max(256);
+/** Longest namespace, in UTF-16 code units (what zod and String.length count). */
+export const MAX_NAMESPACE_CHARS = 256;
+
+const namespaceSchema = z.string().min(1).max(MAX_NAMESPACE_CHARS);
 
 function promptFields(maxPromptChars: number) {
   return {

@@ -106,6 +106,18 @@ describe('lookup/store REST API with the real model', () => {
     expect((await post(h.app, '/v1/cache/lookup', { prompt: 'temp question two', namespace: 'scratch' })).body).toMatchObject({ status: 'miss', candidate: null });
   });
 
+  it('purges a namespace of the longest allowed name, however it percent-encodes', async () => {
+    // 256 UTF-16 units; '€' takes 9 characters in the URL (%E2%82%AC), so the path segment is 2,304 long.
+    for (const ns of ['n'.repeat(256), '€'.repeat(256), '😀'.repeat(128)]) {
+      expect((await post(h.app, '/v1/cache/store', { prompt: 'long namespace question', response: 'a', namespace: ns })).status).toBe(201);
+      const purge = await h.app.inject({ method: 'DELETE', url: `/v1/cache/namespaces/${encodeURIComponent(ns)}` });
+      expect(purge.statusCode, ns.slice(0, 4)).toBe(200);
+      expect(purge.json()).toEqual({ deleted: 1 });
+    }
+    const tooLong = await h.app.inject({ method: 'DELETE', url: `/v1/cache/namespaces/${'n'.repeat(257)}` });
+    expect(tooLong.statusCode).toBe(400);
+  });
+
   it('never matches prompts longer than the model window semantically (their tail would be cut off)', async () => {
     const doc = 'The quarterly report lists revenue, costs and headcount for every region. '.repeat(60);
     const indexed = h.service.index.stats().size;
