@@ -80,10 +80,13 @@ function splitMessages(messages: readonly ChatMessage[]): { prompt: string; cont
 /** Derives what is embedded and what must match for a hit. A bare prompt and a single
  * user message with the same text get the same key. */
 export function requestKey(input: KeyInput): RequestKey {
-  const split =
+  const raw =
     input.messages !== undefined
       ? splitMessages(input.messages)
       : { prompt: input.prompt ?? '', context: [] as unknown[] };
+  // A lone surrogate (legal in JSON, not text) would reach SQLite as three U+FFFD: replace it
+  // with one here, so the stored, keyed and embedded prompt are the same string.
+  const split = { ...raw, prompt: raw.prompt.replace(/\p{Cs}/gu, '\uFFFD') };
   const onlyPlainUser =
     split.context.length === 1 &&
     canonicalJson(split.context[0]) === canonicalJson({ role: 'user', other_parts: [] });

@@ -47,6 +47,18 @@ describe('normalizePrompt', () => {
   });
 });
 
+describe('lone surrogates', () => {
+  // JSON may carry them ("\ud800"), but they are not text: SQLite would store each as three
+  // U+FFFD, so the stored prompt would differ from the one keyed and embedded.
+  it('become U+FFFD in the stored prompt and the key text, alike for prompt and messages', () => {
+    const k = requestKey({ namespace: 'n', prompt: 'a \ud800 b \udc00 c \ud83d\ude00' });
+    expect(k.prompt).toBe('a \ufffd b \ufffd c 😀');
+    expect(k.text).toBe('a \ufffd b \ufffd c 😀');
+    expect(requestKey({ namespace: 'n', messages: [{ role: 'user', content: 'a \ud800 b \udc00 c 😀' }] }).promptHash).toBe(k.promptHash);
+    expect(requestKey({ namespace: 'n', prompt: 'a \ufffd b \ufffd c 😀' }).promptHash).toBe(k.promptHash);
+  });
+});
+
 describe('canonicalJson', () => {
   it('is independent of key order at every depth', () => {
     const a = { b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } };
