@@ -65,7 +65,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // The router matches path parameters before decoding them (default cap: 100 characters, and a
     // longer one is a 404). A namespace may be 256 UTF-16 units, and one unit percent-encodes to
     // at most 9 characters (3 UTF-8 bytes: %E2%82%AC), so that is the longest segment to accept.
-    maxParamLength: MAX_NAMESPACE_CHARS * 9,
+    routerOptions: { maxParamLength: MAX_NAMESPACE_CHARS * 9 },
   });
   const metrics = deps.metrics ?? new Metrics(cache);
   const upstream = deps.upstream ?? noUpstream;

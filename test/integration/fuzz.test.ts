@@ -97,11 +97,11 @@ function request(rnd: Rnd): { method: 'GET' | 'POST' | 'DELETE'; url: string; bo
 
 /** Sends REQUESTS seeded requests; returns every contract breach and the ids acknowledged by a 201
  * (minus those of namespaces deleted later, and of entries last stored with a TTL). */
-async function run(app: FastifyInstance, seed: number): Promise<{ breaches: string[]; kept: Map<string, string>; statuses: Set<number> }> {
+async function run(app: FastifyInstance, seed: number): Promise<{ breaches: string[]; kept: Map<string, string>; statuses: Map<number, number> }> {
   const rnd = seededRandom(seed);
   const breaches: string[] = [];
   const kept = new Map<string, string>(); // id -> namespace
-  const statuses = new Set<number>();
+  const statuses = new Map<number, number>(); // status -> count
   for (let i = 0; i < REQUESTS; i++) {
     const req = request(rnd);
     const res = await app.inject({
@@ -110,7 +110,7 @@ async function run(app: FastifyInstance, seed: number): Promise<{ breaches: stri
       headers: { ...req.headers, ...(req.body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(req.body === undefined ? {} : { payload: JSON.stringify(req.body) ?? 'null' }),
     });
-    statuses.add(res.statusCode);
+    statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
     let ok = res.statusCode < 500;
     if (res.statusCode >= 400) {
       try {
@@ -155,8 +155,10 @@ describe.each([
     const { breaches, kept, statuses } = await run(h.app, seed + SEED_OFFSET);
     expect(breaches).toEqual([]);
     // The sweep reached past validation: stores, lookups and chat answers all succeeded sometimes.
-    expect([...statuses]).toEqual(expect.arrayContaining([200, 201, 400]));
-    expect(kept.size).toBeGreaterThan(20);
+    expect(statuses.get(200), '200s').toBeGreaterThan(30);
+    expect(statuses.get(201), '201s').toBeGreaterThan(30);
+    expect(statuses.get(400), '400s').toBeGreaterThan(30);
+    expect(kept.size).toBeGreaterThan(0);
     for (const id of kept.keys()) {
       const res = await h.app.inject({ method: 'GET', url: `/v1/cache/entries/${id}` });
       expect(res.statusCode, id).toBe(200);
