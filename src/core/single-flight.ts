@@ -1,35 +1,38 @@
 /** Coalesces identical concurrent work: the first caller for a key leads, later callers wait for
  * the leader's result instead of repeating the (expensive, paid) upstream call. */
 export type Flight<T> =
-  | { role: 'leader'; finish(result: T | null): void }
-  | { role: 'follower'; result: Promise<T | null> };
+  | { role: 'leader'; finish(result: T | null): void; abandon(): void }
+  | { role: 'follower'; result: Promise<T | null | typeof ABANDONED> };
+
+/** What followers get when the leader gave up without learning anything about the work (its own
+ * caller went away mid-call): they should join again, so that one of them leads, rather than all
+ * doing the work at once. */
+export const ABANDONED: unique symbol = Symbol('abandoned');
 
 export class SingleFlight<T> {
-  private readonly inflight = new Map<string, { promise: Promise<T | null>; waiters: number }>();
+  private readonly inflight = new Map<string, { promise: Promise<T | null | typeof ABANDONED>; waiters: number }>();
 
-  /** Joins the flight for `key`. A leader must call finish() exactly once (null = no usable
-   * result: followers then do the work themselves). Followers get null after `waitMs`. */
+  /** Joins the flight for `key`. A leader must call finish() or abandon() exactly once (finish(null)
+   * = no usable result: followers then do the work themselves). Followers get null after `waitMs`. */
   join(key: string, waitMs: number): Flight<T> {
     const existing = this.inflight.get(key);
     if (existing !== undefined) {
       existing.waiters += 1;
       return { role: 'follower', result: withTimeout(existing.promise, waitMs) };
     }
-    let resolve!: (v: T | null) => void;
-    const promise = new Promise<T | null>((r) => {
+    let resolve!: (v: T | null | typeof ABANDONED) => void;
+    const promise = new Promise<T | null | typeof ABANDONED>((r) => {
       resolve = r;
     });
     this.inflight.set(key, { promise, waiters: 0 });
     let finished = false;
-    return {
-      role: 'leader',
-      finish: (result) => {
-        if (finished) return;
-        finished = true;
-        this.inflight.delete(key);
-        resolve(result);
-      },
+    const end = (result: T | null | typeof ABANDONED): void => {
+      if (finished) return;
+      finished = true;
+      this.inflight.delete(key);
+      resolve(result);
     };
+    return { role: 'leader', finish: end, abandon: () => end(ABANDONED) };
   }
 
   get size(): number {
@@ -37,7 +40,7 @@ export class SingleFlight<T> {
   }
 }
 
-function withTimeout<T>(p: Promise<T | null>, ms: number): Promise<T | null> {
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((r) => {
     timer = setTimeout(() => r(null), ms);

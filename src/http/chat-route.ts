@@ -6,7 +6,7 @@ import { bypassReason, chatBodySchema, parseDirectives, partitionParams, type Ch
 import type { Clock } from '../core/ports.js';
 import { requestKey } from '../core/request-key.js';
 import type { SemanticCache } from '../core/semantic-cache.js';
-import { SingleFlight } from '../core/single-flight.js';
+import { ABANDONED, SingleFlight, type Flight } from '../core/single-flight.js';
 import type { LookupOutcome, RequestKey } from '../core/types.js';
 import type { Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
@@ -169,9 +169,14 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
       return reply;
     }
     const flightKey = `${ctx.key.namespace}\u0000${ctx.key.partitionKey}\u0000${ctx.key.promptHash}`;
-    const flight = flights.join(flightKey, config.chat.coalesce_wait_ms);
-    if (flight.role === 'follower') {
+    let flight = flights.join(flightKey, config.chat.coalesce_wait_ms);
+    while (flight.role === 'follower') {
       const shared = await flight.result;
+      // The leader's client left mid-answer: join again, so one waiter leads and the rest follow.
+      if (shared === ABANDONED) {
+        flight = flights.join(flightKey, config.chat.coalesce_wait_ms);
+        continue;
+      }
       if (shared !== null) {
         metrics.coalesced.inc();
         void reply.header('x-cache-coalesced', 'true');
@@ -180,13 +185,21 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
       await forward(request, reply, ctx);
       return reply;
     }
+    await lead(request, reply, ctx, flight);
+    return reply;
+  });
+
+  /** The flight's leader asks upstream and shares a storable answer with its followers. */
+  async function lead(request: FastifyRequest, reply: FastifyReply, ctx: Ctx, flight: Extract<Flight<ChatCompletion>, { role: 'leader' }>): Promise<void> {
     let shared: ChatCompletion | null = null;
     try {
       const fwd = await forward(request, reply, ctx);
       if (fwd.completion !== null && unstorableReason(fwd.completion, config.chat.store_tool_calls) === null) shared = fwd.completion;
     } finally {
-      flight.finish(shared);
+      // No answer because this client hung up (its upstream call was aborted): that says nothing
+      // about the request, so the followers elect a new leader instead of all calling upstream.
+      if (shared === null && reply.raw.destroyed && !reply.raw.writableFinished) flight.abandon();
+      else flight.finish(shared);
     }
-    return reply;
-  });
+  }
 }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Embedder } from '../../src/core/ports.js';
@@ -105,5 +106,30 @@ describe('chat resilience', () => {
     expect(f.chatCalls()).toHaveLength(1);
     expect(new Set(texts).size).toBe(1);
     expect(texts[0]).toMatch(/Hamlet/);
+  });
+
+  it('when the leading client hangs up, its waiting followers elect one new leader instead of all calling upstream', async () => {
+    const f = await fake();
+    const client = await start([{ name: 'f', base_url: f.url }]);
+    const harness = h as Harness;
+    f.gateStream(true);
+    const q = 'Give me a one-line summary of Macbeth.';
+    // The leader: a raw streaming request, so the test can drop its connection mid-answer.
+    const leader = http.request(`${harness.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client' } });
+    leader.on('error', () => {}); // destroyed on purpose below
+    const firstBytes = new Promise<void>((resolve) => leader.on('response', (res) => res.once('data', () => resolve())));
+    leader.end(JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: q }], stream: true }));
+    await firstBytes; // the role chunk passed: the leader holds the flight and its upstream call is open
+    const followers = Array.from({ length: 5 }, () => ask(client, q));
+    // Every follower has counted its miss (right before joining the flight) once 6 misses show.
+    const misses = async (): Promise<number> => Number(/dejavu_chat_requests_total\{status="miss"\} (\d+)/.exec((await harness.app.inject({ url: '/metrics' })).body)?.[1] ?? 0);
+    while ((await misses()) < 6) await new Promise((r) => setImmediate(r)); // let sockets be read (inject alone never yields to I/O)
+    leader.destroy();
+    while (f.openResponses > 0) await new Promise((r) => setImmediate(r)); // the sidecar dropped its upstream call
+    f.gateStream(false);
+    const answers = await Promise.all(followers);
+    expect(f.chatCalls()).toHaveLength(2); // the abandoned call and the new leader's
+    expect(new Set(answers.map((a) => a.data.choices[0]?.message.content)).size).toBe(1);
+    expect(answers.filter((a) => a.response.headers.get('x-cache-coalesced') === 'true')).toHaveLength(4);
   });
 });

@@ -39,6 +39,8 @@ export interface FakeOpenAI {
   gateStream(on: boolean): void;
   release(n?: number): void;
   readonly chunksWritten: number;
+  /** Responses not yet closed (an answer in progress, a hang): 0 once every caller got or dropped its answer. */
+  readonly openResponses: number;
   waitForCalls(n: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -262,6 +264,9 @@ export async function startFakeOpenAI(opts: { model?: string } = {}): Promise<Fa
     release,
     get chunksWritten() {
       return chunksWritten;
+    },
+    get openResponses() {
+      return open.size;
     },
     waitForCalls(n: number): Promise<void> {
       if (calls.length >= n) return Promise.resolve();

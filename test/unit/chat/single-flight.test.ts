@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SingleFlight, type Flight } from '../../../src/core/single-flight.js';
+import { ABANDONED, SingleFlight, type Flight } from '../../../src/core/single-flight.js';
 
 type Leader<T> = Extract<Flight<T>, { role: 'leader' }>;
 type Follower<T> = Extract<Flight<T>, { role: 'follower' }>;
@@ -50,6 +50,22 @@ describe('SingleFlight', () => {
     await expect(f.result).resolves.toBeNull();
   });
 
+  it('abandon() tells followers to join again: the first to rejoin leads, the rest follow it', async () => {
+    const sf = new SingleFlight<string>();
+    const gone = leader(sf.join('k', WAIT));
+    const f1 = follower(sf.join('k', WAIT));
+    const f2 = follower(sf.join('k', WAIT));
+    gone.abandon();
+    gone.finish('too late'); // ended already: ignored
+    await expect(f1.result).resolves.toBe(ABANDONED);
+    await expect(f2.result).resolves.toBe(ABANDONED);
+    expect(sf.size).toBe(0);
+    const next = leader(sf.join('k', WAIT));
+    const again = follower(sf.join('k', WAIT));
+    next.finish('answer');
+    await expect(again.result).resolves.toBe('answer');
+  });
+
   it('after finish a new join leads again', async () => {
     const sf = new SingleFlight<string>();
     const first = leader(sf.join('k', WAIT));
@@ -96,7 +112,7 @@ describe('SingleFlight', () => {
     const sf = new SingleFlight<string>();
     const l = leader(sf.join('k', WAIT));
     const f = follower(sf.join('k', 1000));
-    let settled: string | null | undefined;
+    let settled: string | null | typeof ABANDONED | undefined;
     void f.result.then((v) => {
       settled = v;
     });
