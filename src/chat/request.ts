@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { ValidationError } from '../errors.js';
-import { MAX_NAMESPACE_CHARS } from '../http/schemas.js';
+import { MAX_NAMESPACE_CHARS } from '../core/request-key.js';
 
 /** The OpenAI chat request: the fields dejavu reads are checked, everything else passes through. */
 export const chatBodySchema = z.looseObject({

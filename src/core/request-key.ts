@@ -9,6 +9,9 @@ export interface ChatMessage {
   [field: string]: unknown;
 }
 
+/** Longest namespace, in UTF-16 code units (what zod and String.length count). */
+export const MAX_NAMESPACE_CHARS = 256;
+
 export interface KeyInput {
   namespace: string;
   model?: string | null;

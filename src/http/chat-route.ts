@@ -172,7 +172,8 @@ export function chatRoutes(app: FastifyInstance, deps: ChatDeps): void {
     let flight = flights.join(flightKey, config.chat.coalesce_wait_ms);
     while (flight.role === 'follower') {
       const shared = await flight.result;
-      // The leader's client left mid-answer: join again, so one waiter leads and the rest follow.
+      // The leader's client left mid-answer: join again, so one waiter leads and the rest follow
+      // (each join waits up to coalesce_wait_ms).
       if (shared === ABANDONED) {
         flight = flights.join(flightKey, config.chat.coalesce_wait_ms);
         continue;

@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { MAX_NAMESPACE_CHARS } from '../core/request-key.js';
 import type { StoredEntry } from '../core/types.js';
 
 const messageSchema = z.looseObject({
   role: z.string().min(1),
   content: z.union([z.string(), z.array(z.looseObject({ type: z.string() })), z.null()]).optional(),
 });
-
-/** Longest namespace, in UTF-16 code units (what zod and String.length count). */
-export const MAX_NAMESPACE_CHARS = 256;
 
 const namespaceSchema = z.string().min(1).max(MAX_NAMESPACE_CHARS);
 
