@@ -122,6 +122,9 @@ export class SemanticCache {
     const decision = decide(candidates, ctx);
     if (decision.kind === 'hit') {
       const { entry, similarity, score } = decision;
+      // The same normalised prompt, stored while this lookup embedded (the exact tier ran first):
+      // an exact match, so it is counted and labelled as one.
+      if (entry.promptHash === key.promptHash) return { status: 'hit', entry: this.markHit(entry, ctx.now), similarity: 1, candidate: null };
       return { status: 'semantic-hit', entry: this.markHit(entry, ctx.now), similarity, ...(score === undefined ? {} : { score }), candidate: null };
     }
     return { status: 'miss', entry: null, similarity: null, candidate: decision.best };
