@@ -108,18 +108,23 @@ describe('chat resilience', () => {
     expect(texts[0]).toMatch(/Hamlet/);
   });
 
-  it('when the leading client hangs up, its waiting followers elect one new leader instead of all calling upstream', async () => {
+  it.each([
+    ['streaming, mid-answer', true],
+    ['not streaming, while upstream is still thinking', false],
+  ] as const)('when the leading client hangs up (%s), its waiting followers elect one new leader instead of all calling upstream', async (_case, stream) => {
     const f = await fake();
     const client = await start([{ name: 'f', base_url: f.url }]);
     const harness = h as Harness;
-    f.gateStream(true);
-    const q = 'Give me a one-line summary of Macbeth.';
-    // The leader: a raw streaming request, so the test can drop its connection mid-answer.
+    if (stream) f.gateStream(true);
+    else f.enqueue({ kind: 'hang' });
+    const q = `Give me a one-line summary of Macbeth${stream ? '' : ', please'}.`;
+    // The leader: a raw request, so the test can drop its connection before the answer is done.
     const leader = http.request(`${harness.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client' } });
     leader.on('error', () => {}); // destroyed on purpose below
     const firstBytes = new Promise<void>((resolve) => leader.on('response', (res) => res.once('data', () => resolve())));
-    leader.end(JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: q }], stream: true }));
-    await firstBytes; // the role chunk passed: the leader holds the flight and its upstream call is open
+    leader.end(JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: q }], stream }));
+    // The leader holds the flight once its upstream call is open (streams: once the role chunk passed).
+    await (stream ? firstBytes : f.waitForCalls(1));
     const followers = Array.from({ length: 5 }, () => ask(client, q));
     // Every follower has counted its miss (right before joining the flight) once 6 misses show.
     const misses = async (): Promise<number> => Number(/dejavu_chat_requests_total\{status="miss"\} (\d+)/.exec((await harness.app.inject({ url: '/metrics' })).body)?.[1] ?? 0);
