@@ -142,8 +142,9 @@ export class SemanticCache {
   /** Nearest entries inside the key's shard; in verifier mode those at or above the cosine floor
    * are scored by the verifier. */
   private async candidatesFor(key: RequestKey, options: LookupOptions): Promise<Candidate[]> {
-    const { store, index, verifier } = this.deps;
     const vector = await this.embed(key.text);
+    // Read after the await: an index rebuild may have swapped in a new index meanwhile.
+    const { store, index, verifier } = this.deps;
     const neighbors = index.search(key, vector, this.deps.candidates);
     const byLabel = new Map(store.getByLabels(neighbors.map((n) => n.label)).map((e) => [e.label, e]));
     const verify = options.minScore !== undefined && verifier !== undefined;
@@ -193,10 +194,13 @@ export class SemanticCache {
 
   /** Stores (or replaces, keeping the id) the answer for the key's normalised prompt. */
   async store(key: RequestKey, options: StoreOptions): Promise<StoredEntry> {
-    const { store, index, embedder, clock } = this.deps;
+    const { embedder } = this.deps;
     // A prompt longer than the model window is never embedded: its truncated vector would
     // match any prompt sharing the prefix. It is still stored and served by the exact tier.
     const embedding = embedder.fits(key.text) ? await this.embed(key.text) : null;
+    // Read after the await: an index rebuild may have swapped in a new index meanwhile, built
+    // from SQLite before this upsert, so the vector must go into that one.
+    const { store, index, clock } = this.deps;
     const createdAt = clock.now();
     const expiresAt = options.ttlSeconds > 0 ? createdAt + options.ttlSeconds * 1000 : null;
     // SQLite first: once it commits the entry is durable; the index can always be rebuilt from it.
