@@ -1,8 +1,9 @@
-// REST writes racing each other and the sweeper through the real service: 800 operations in
-// bursts of 20 in flight over 8 prompts x 2 namespaces (stores, some with a TTL; lookups;
-// deletes; purges; sweeps that expire, evict down to max_entries and compact shards; clock
-// steps). After every burst SQLite and the index must hold as many entries and the cap must
-// hold; at the end (and after a restart) every entry left is an exact hit for its own prompt.
+// REST writes racing each other, the sweeper and index rebuilds through the real service: 800
+// operations in bursts of 20 in flight over 8 prompts x 2 namespaces (stores, some with a TTL;
+// lookups; deletes; purges; sweeps that expire, evict down to max_entries and compact shards;
+// rebuilds from SQLite or by re-embedding; clock steps). After every burst SQLite and the index
+// must hold as many entries and the cap must hold; at the end (and after a restart) every entry
+// left is an exact hit for its own prompt.
 import { expect, it } from 'vitest';
 import { seededRandom } from '../../src/util/random.js';
 import { startHarness, type Harness } from './harness.js';
@@ -13,6 +14,9 @@ const MAX_ENTRIES = 6;
 
 type Op = { kind: 'http'; method: 'POST' | 'DELETE'; url: string; payload?: object; ok: number[] } | { kind: 'sweep' } | { kind: 'tick'; ms: number };
 
+// A rebuild may already be running (409): one job at a time.
+const REBUILD_OK = [202, 409];
+
 function randomOp(rnd: () => number, ids: readonly string[]): Op | null {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const body = { prompt: pick(PROMPTS), namespace: pick(NAMESPACES) };
@@ -22,13 +26,14 @@ function randomOp(rnd: () => number, ids: readonly string[]): Op | null {
   if (r < 0.75) return ids.length === 0 ? null : { kind: 'http', method: 'DELETE', url: `/v1/cache/entries/${pick(ids)}`, ok: [204, 404] };
   if (r < 0.8) return { kind: 'http', method: 'DELETE', url: `/v1/cache/namespaces/${pick(NAMESPACES)}`, ok: [200] };
   if (r < 0.83) return { kind: 'http', method: 'DELETE', url: `/v1/admin/entries?namespace=${pick(NAMESPACES)}`, ok: [200] };
-  if (r < 0.95) return { kind: 'sweep' };
+  if (r < 0.93) return { kind: 'sweep' };
+  if (r < 0.95) return { kind: 'http', method: 'POST', url: '/v1/admin/index/rebuild', payload: { reembed: rnd() < 0.5, batch: 2 }, ok: REBUILD_OK };
   return { kind: 'tick', ms: 1000 * (1 + Math.floor(rnd() * 2)) };
 }
 
 const stats = async (h: Harness): Promise<{ entries: number; index: { size: number } }> => (await h.app.inject({ url: '/v1/cache/stats' })).json();
 
-it('keeps SQLite and the index in step under concurrent writes, purges and sweeps', async () => {
+it('keeps SQLite and the index in step under concurrent writes, purges, sweeps and rebuilds', async () => {
   let h = await startHarness({ cache: { decision: 'verifier', verifier_path: 'models/verifier/weights.json', max_entries: MAX_ENTRIES, sweep_interval_seconds: 0 }, index: { compact_deleted_fraction: 0.1 } });
   try {
     const rnd = seededRandom(1);
@@ -47,8 +52,9 @@ it('keeps SQLite and the index in step under concurrent writes, purges and sweep
           if (op.url === '/v1/cache/store' && res.statusCode === 201) ids.push(res.json().id as string);
         }),
       );
-      // Between bursts nothing is in flight: after a sweep, SQLite's count and the index's agree
-      // and the cap holds.
+      // Between bursts nothing is in flight (a rebuild job finishes first): after a sweep,
+      // SQLite's count and the index's agree and the cap holds.
+      await h.service.jobs.whenIdle();
       h.service.sweep();
       const s = await stats(h);
       expect(s.index.size, `after burst ${burst}`).toBe(s.entries);
