@@ -91,7 +91,13 @@ function writeNow(res: http.ServerResponse, data: string): Promise<void> {
   });
 }
 
-export async function startFakeOpenAI(opts: { model?: string } = {}): Promise<FakeOpenAI> {
+export interface FakeOptions {
+  model?: string;
+  /** Content of 'ok' answers without their own `content` (default `Answer #<n> to: <last user text>`). */
+  contentOf?: (body: any, n: number) => string;
+}
+
+export async function startFakeOpenAI(opts: FakeOptions = {}): Promise<FakeOpenAI> {
   const defaultModel = opts.model ?? 'fake-model';
   const calls: FakeCall[] = [];
   const queue: Behavior[] = [];
@@ -164,7 +170,7 @@ export async function startFakeOpenAI(opts: { model?: string } = {}): Promise<Fa
     const lastUser = [...messages].reverse().find((m) => m && m.role === 'user');
     answers += 1;
     const toolCalls = ok?.toolCalls;
-    const content = toolCalls ? null : (ok?.content ?? `Answer #${answers} to: ${textOf(lastUser?.content)}`);
+    const content = toolCalls ? null : (ok?.content ?? opts.contentOf?.(body, answers) ?? `Answer #${answers} to: ${textOf(lastUser?.content)}`);
     const finishReason = ok?.finishReason ?? (toolCalls ? 'tool_calls' : 'stop');
     const prompt_tokens = ok?.usage?.prompt_tokens ?? messages.reduce((s: number, m) => s + words(textOf(m?.content)), 0);
     const completion_tokens = ok?.usage?.completion_tokens ?? words(content ?? '');
