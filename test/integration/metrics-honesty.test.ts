@@ -93,6 +93,12 @@ it('counts exactly what clients and the upstream saw', async () => {
   // Stores: the REST ones plus one per complete chat answer from upstream (followers are served, not stored).
   const upstreamOk = counter(text, 'dejavu_upstream_requests_total', { status: '200' });
   expect(counter(text, 'dejavu_stores_total')).toBe(restStores + upstreamOk);
+  // The money ledger books a saving for every answer served without an upstream call: cache hits
+  // and requests that waited for an identical one in flight (README, Money).
+  const money = (await h.app.inject({ url: '/v1/cache/stats' })).json().money.total;
+  expect(money.hits).toBe((chat.get('HIT') ?? 0) + (chat.get('SEMANTIC-HIT') ?? 0) + coalesced);
+  expect(money.upstream_requests).toBe(upstreamOk);
+  expect(money.tokens_saved).toBe(counter(text, 'dejavu_tokens_saved_total'));
   expect(chat.get('MISS') ?? 0).toBeGreaterThan(5);
   expect(coalesced).toBeGreaterThan(3);
 }, 120_000);
