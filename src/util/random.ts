@@ -18,3 +18,8 @@ export function shuffle<T>(items: T[], rand: () => number): T[] {
   }
   return items;
 }
+
+/** One of `items` (non-empty), uniformly, with the given PRNG. */
+export function pick<T>(items: readonly T[], rand: () => number): T {
+  return items[Math.floor(rand() * items.length)] as T;
+}

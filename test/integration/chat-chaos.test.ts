@@ -4,7 +4,7 @@
 // ever hold complete answers, and the service must stay up and ready.
 import http from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { seededRandom } from '../../src/util/random.js';
+import { pick, seededRandom } from '../../src/util/random.js';
 import { startFakeOpenAI, type Behavior, type FakeOpenAI } from '../support/fake-openai.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -64,7 +64,7 @@ it('stores only complete answers and stays ready whatever breaks', async () => {
       const b: Behavior = r < 0.5 ? { kind: 'drop-mid-stream', afterChunks: Math.floor(rnd() * 6) } : r < 0.75 ? { kind: 'drop-connection' } : { kind: 'status', status: 500 };
       fake.enqueue(b);
     }
-    const requests = Array.from({ length: 30 }, () => ask(PROMPTS[Math.floor(rnd() * PROMPTS.length)] as string, rnd() < 0.7, rnd() < 0.4 ? 1 + Math.floor(rnd() * 8) : null));
+    const requests = Array.from({ length: 30 }, () => ask(pick(PROMPTS, rnd), rnd() < 0.7, rnd() < 0.4 ? 1 + Math.floor(rnd() * 8) : null));
     for (const o of await Promise.all(requests)) outcomes.set(o, (outcomes.get(o) ?? 0) + 1);
   }
   // The churn happened: answers from upstream and from the cache, and clients that hung up.

@@ -5,7 +5,7 @@
 // for their own combination, whether it came from upstream or from the cache.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { seededRandom } from '../../src/util/random.js';
+import { pick, seededRandom } from '../../src/util/random.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -45,16 +45,15 @@ afterAll(async () => {
 
 it('serves no answer across model, system prompt, temperature, tools or response format', async () => {
   const rnd = seededRandom(9);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const statuses = new Map<string, number>();
   for (let i = 0; i < 200; i++) {
-    const system = pick(SYSTEMS);
-    const temperature = pick(TEMPERATURES);
-    const tools = pick(TOOLS);
-    const format = pick(FORMATS);
+    const system = pick(SYSTEMS, rnd);
+    const temperature = pick(TEMPERATURES, rnd);
+    const tools = pick(TOOLS, rnd);
+    const format = pick(FORMATS, rnd);
     const body = {
-      model: pick(MODELS),
-      messages: [...(system === undefined ? [] : [{ role: 'system' as const, content: system }]), { role: 'user' as const, content: pick(pick(QUESTIONS)) }],
+      model: pick(MODELS, rnd),
+      messages: [...(system === undefined ? [] : [{ role: 'system' as const, content: system }]), { role: 'user' as const, content: pick(pick(QUESTIONS, rnd), rnd) }],
       ...(temperature === undefined ? {} : { temperature }),
       ...(tools === undefined ? {} : { tools }),
       ...(format === undefined ? {} : { response_format: format }),

@@ -5,7 +5,7 @@
 // must hold as many entries and the cap must hold; at the end (and after a restart) every entry
 // left is an exact hit for its own prompt.
 import { expect, it } from 'vitest';
-import { seededRandom } from '../../src/util/random.js';
+import { pick, seededRandom } from '../../src/util/random.js';
 import { startHarness, type Harness } from './harness.js';
 
 const PROMPTS = ['How do tides work?', 'Why is the sky blue?', 'What is a mutex?', 'How do I bake bread?', 'Capital of Mongolia?', 'Explain TCP handshakes', 'Best way to learn piano', 'What is inflation?'];
@@ -18,14 +18,13 @@ type Op = { kind: 'http'; method: 'POST' | 'DELETE'; url: string; payload?: obje
 const REBUILD_OK = [202, 409];
 
 function randomOp(rnd: () => number, ids: readonly string[]): Op | null {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
-  const body = { prompt: pick(PROMPTS), namespace: pick(NAMESPACES) };
+  const body = { prompt: pick(PROMPTS, rnd), namespace: pick(NAMESPACES, rnd) };
   const r = rnd();
   if (r < 0.3) return { kind: 'http', method: 'POST', url: '/v1/cache/store', payload: { ...body, response: `answer ${rnd()}`, ...(rnd() < 0.5 ? { ttl_seconds: 1 + Math.floor(rnd() * 3) } : {}) }, ok: [201] };
   if (r < 0.65) return { kind: 'http', method: 'POST', url: '/v1/cache/lookup', payload: body, ok: [200] };
-  if (r < 0.75) return ids.length === 0 ? null : { kind: 'http', method: 'DELETE', url: `/v1/cache/entries/${pick(ids)}`, ok: [204, 404] };
-  if (r < 0.8) return { kind: 'http', method: 'DELETE', url: `/v1/cache/namespaces/${pick(NAMESPACES)}`, ok: [200] };
-  if (r < 0.83) return { kind: 'http', method: 'DELETE', url: `/v1/admin/entries?namespace=${pick(NAMESPACES)}`, ok: [200] };
+  if (r < 0.75) return ids.length === 0 ? null : { kind: 'http', method: 'DELETE', url: `/v1/cache/entries/${pick(ids, rnd)}`, ok: [204, 404] };
+  if (r < 0.8) return { kind: 'http', method: 'DELETE', url: `/v1/cache/namespaces/${pick(NAMESPACES, rnd)}`, ok: [200] };
+  if (r < 0.83) return { kind: 'http', method: 'DELETE', url: `/v1/admin/entries?namespace=${pick(NAMESPACES, rnd)}`, ok: [200] };
   if (r < 0.93) return { kind: 'sweep' };
   if (r < 0.95) return { kind: 'http', method: 'POST', url: '/v1/admin/index/rebuild', payload: { reembed: rnd() < 0.5, batch: 2 }, ok: REBUILD_OK };
   return { kind: 'tick', ms: 1000 * (1 + Math.floor(rnd() * 2)) };

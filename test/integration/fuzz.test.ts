@@ -5,7 +5,7 @@
 // 5xx, every 4xx is a JSON {"error":{"code","message"}}, and acknowledged entries stay readable.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../src/util/random.js';
+import { pick, seededRandom } from '../../src/util/random.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -16,7 +16,6 @@ const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1200);
 const SEED_OFFSET = Number(process.env.FUZZ_SEED ?? 0);
 
 type Rnd = () => number;
-const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 
 const PROMPTS = [
   'How do I reverse a list in Python?', "What's the way to reverse a Python list?", 'convert USD to EUR', 'convert EUR to USD',
@@ -31,35 +30,35 @@ const KEYS = ['prompt', 'messages', 'namespace', 'response', 'threshold', 'max_f
 
 function anyValue(rnd: Rnd, depth = 0): unknown {
   const r = rnd();
-  if (depth > 2 || r < 0.5) return pick(rnd, [pick(rnd, PROMPTS), pick(rnd, NUMBERS), null, true, false]);
+  if (depth > 2 || r < 0.5) return pick([pick(PROMPTS, rnd), pick(NUMBERS, rnd), null, true, false], rnd);
   if (r < 0.75) return Array.from({ length: Math.floor(rnd() * 4) }, () => anyValue(rnd, depth + 1));
-  return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, () => [pick(rnd, KEYS), anyValue(rnd, depth + 1)]));
+  return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, () => [pick(KEYS, rnd), anyValue(rnd, depth + 1)]));
 }
 
 function message(rnd: Rnd): unknown {
-  const text = pick(rnd, PROMPTS);
-  return pick(rnd, [
+  const text = pick(PROMPTS, rnd);
+  return pick([
     { role: 'user', content: text },
     { role: 'system', content: text },
     { role: 'developer', content: text },
     { role: 'assistant', content: null, tool_calls: [{ id: 't', type: 'function', function: { name: 'f', arguments: '{}' } }] },
     { role: 'tool', content: 'r', tool_call_id: 't' },
-    { role: 'user', content: [{ type: 'text', text }, { type: pick(rnd, ['image_url', 'text', 'input_audio']), image_url: { url: 'data:,' }, text }] },
+    { role: 'user', content: [{ type: 'text', text }, { type: pick(['image_url', 'text', 'input_audio'], rnd), image_url: { url: 'data:,' }, text }] },
     { role: 'user', content: [] },
     { role: '', content: text },
-  ]);
+  ], rnd);
 }
 
 const maybe = (rnd: Rnd, p: number, o: Record<string, unknown>): Record<string, unknown> => (rnd() < p ? o : {});
 
 function cacheBody(rnd: Rnd, store: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = {
-    prompt: pick(rnd, PROMPTS),
-    namespace: pick(rnd, NAMESPACES),
-    ...maybe(rnd, 0.2, { model: pick(rnd, ['m', 'gpt-4o', '', 'x'.repeat(257)]) }),
+    prompt: pick(PROMPTS, rnd),
+    namespace: pick(NAMESPACES, rnd),
+    ...maybe(rnd, 0.2, { model: pick(['m', 'gpt-4o', '', 'x'.repeat(257)], rnd) }),
     ...(store
-      ? { response: pick(rnd, ['answer', '', { choices: [{ message: { content: 'x' } }] }, { a: [1, { b: null }] }, 'z'.repeat(200_000), 7]), ...maybe(rnd, 0.3, { ttl_seconds: pick(rnd, NUMBERS) }), ...maybe(rnd, 0.3, { metadata: { k: pick(rnd, PROMPTS), n: pick(rnd, NUMBERS) } }) }
-      : { ...maybe(rnd, 0.3, { threshold: pick(rnd, NUMBERS) }), ...maybe(rnd, 0.3, { max_false_hit_rate: pick(rnd, NUMBERS) }), ...maybe(rnd, 0.2, { max_age_seconds: pick(rnd, NUMBERS) }) }),
+      ? { response: pick(['answer', '', { choices: [{ message: { content: 'x' } }] }, { a: [1, { b: null }] }, 'z'.repeat(200_000), 7], rnd), ...maybe(rnd, 0.3, { ttl_seconds: pick(NUMBERS, rnd) }), ...maybe(rnd, 0.3, { metadata: { k: pick(PROMPTS, rnd), n: pick(NUMBERS, rnd) } }) }
+      : { ...maybe(rnd, 0.3, { threshold: pick(NUMBERS, rnd) }), ...maybe(rnd, 0.3, { max_false_hit_rate: pick(NUMBERS, rnd) }), ...maybe(rnd, 0.2, { max_age_seconds: pick(NUMBERS, rnd) }) }),
   };
   if (rnd() < 0.3) {
     delete body.prompt;
@@ -70,29 +69,29 @@ function cacheBody(rnd: Rnd, store: boolean): Record<string, unknown> {
 
 function chatBody(rnd: Rnd): Record<string, unknown> {
   return {
-    model: pick(rnd, ['m', 'm', 'gpt-4o', '']),
+    model: pick(['m', 'm', 'gpt-4o', ''], rnd),
     messages: Array.from({ length: Math.floor(rnd() * 5) }, () => message(rnd)),
-    ...maybe(rnd, 0.4, { stream: pick(rnd, [true, false]) }),
-    ...maybe(rnd, 0.2, { stream_options: { include_usage: pick(rnd, [true, false]) } }),
-    ...maybe(rnd, 0.3, { temperature: pick(rnd, [0, 0.7, 2, 5, -1]) }),
-    ...maybe(rnd, 0.2, { n: pick(rnd, [1, 2, 0]) }),
+    ...maybe(rnd, 0.4, { stream: pick([true, false], rnd) }),
+    ...maybe(rnd, 0.2, { stream_options: { include_usage: pick([true, false], rnd) } }),
+    ...maybe(rnd, 0.3, { temperature: pick([0, 0.7, 2, 5, -1], rnd) }),
+    ...maybe(rnd, 0.2, { n: pick([1, 2, 0], rnd) }),
     ...maybe(rnd, 0.2, { tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }),
-    ...maybe(rnd, 0.1, { response_format: { type: pick(rnd, ['json_object', 'text', 'json_schema']) } }),
+    ...maybe(rnd, 0.1, { response_format: { type: pick(['json_object', 'text', 'json_schema'], rnd) } }),
   };
 }
 
 /** One request: mostly valid-shaped bodies with bent fields, sometimes extra keys or any JSON at all. */
 function request(rnd: Rnd): { method: 'GET' | 'POST' | 'DELETE'; url: string; body?: unknown; headers: Record<string, string> } {
   const headers: Record<string, string> = {};
-  for (let k = Math.floor(rnd() * 3); k > 0; k--) headers[pick(rnd, HEADERS)] = pick(rnd, HEADER_VALUES);
+  for (let k = Math.floor(rnd() * 3); k > 0; k--) headers[pick(HEADERS, rnd)] = pick(HEADER_VALUES, rnd);
   const r = rnd();
   if (r < 0.9) {
     const [url, body] = r < 0.3 ? ['/v1/cache/lookup', cacheBody(rnd, false)] : r < 0.55 ? ['/v1/cache/store', cacheBody(rnd, true)] : ['/v1/chat/completions', chatBody(rnd)];
-    if (rnd() < 0.1) body[pick(rnd, KEYS)] = anyValue(rnd);
+    if (rnd() < 0.1) body[pick(KEYS, rnd)] = anyValue(rnd);
     return { method: 'POST', url, body: rnd() < 0.05 ? anyValue(rnd) : body, headers };
   }
-  if (r < 0.95) return { method: 'DELETE', url: `/v1/cache/namespaces/${encodeURIComponent(pick(rnd, NAMESPACES.slice(1)))}`, headers };
-  return { method: 'GET', url: `/v1/admin/entries?namespace=${encodeURIComponent(pick(rnd, NAMESPACES))}&limit=${pick(rnd, ['1', '1000', '0', 'x', '-1'])}`, headers };
+  if (r < 0.95) return { method: 'DELETE', url: `/v1/cache/namespaces/${encodeURIComponent(pick(NAMESPACES.slice(1), rnd))}`, headers };
+  return { method: 'GET', url: `/v1/admin/entries?namespace=${encodeURIComponent(pick(NAMESPACES, rnd))}&limit=${pick(['1', '1000', '0', 'x', '-1'], rnd)}`, headers };
 }
 
 /** Sends REQUESTS seeded requests; returns every contract breach and the ids acknowledged by a 201

@@ -3,7 +3,7 @@
 // counter in /metrics must equal what the clients and the fake upstream saw.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { seededRandom } from '../../src/util/random.js';
+import { pick, seededRandom } from '../../src/util/random.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -43,7 +43,6 @@ const bump = (m: Map<string, number>, k: string): void => void m.set(k, (m.get(k
 
 it('counts exactly what clients and the upstream saw', async () => {
   const rnd = seededRandom(4);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const chat = new Map<string, number>(); // X-Cache-Status -> count
   const rest = new Map<string, number>(); // REST lookup status -> count
   let restStores = 0;
@@ -63,14 +62,14 @@ it('counts exactly what clients and the upstream saw', async () => {
   for (let round = 0; round < 40; round++) {
     const r = rnd();
     if (r < 0.3) {
-      const res = await h.app.inject({ method: 'POST', url: '/v1/cache/lookup', payload: { prompt: pick(QUESTIONS), model: MODEL } });
+      const res = await h.app.inject({ method: 'POST', url: '/v1/cache/lookup', payload: { prompt: pick(QUESTIONS, rnd), model: MODEL } });
       bump(rest, res.json().status as string);
     } else if (r < 0.4) {
       expect((await h.app.inject({ method: 'POST', url: '/v1/cache/store', payload: { prompt: `REST-only question ${round}?`, response: 'r' } })).statusCode).toBe(201);
       restStores += 1;
     } else if (r < 0.8) {
       if (rnd() < 0.2) fake.enqueue({ kind: 'status', status: 500 });
-      await askChat(pick(QUESTIONS), rnd() < 0.5);
+      await askChat(pick(QUESTIONS, rnd), rnd() < 0.5);
     } else {
       // A burst of identical new questions: one upstream call, the rest coalesced.
       fake.gateStream(true);

@@ -3,7 +3,7 @@
 // naming its own partition; then random lookups (the same questions, paraphrases and near
 // misses under random partitions) must only ever be served an answer of their own partition.
 import { expect, it } from 'vitest';
-import { seededRandom } from '../../src/util/random.js';
+import { pick, seededRandom } from '../../src/util/random.js';
 import { startHarness } from './harness.js';
 
 const QUESTIONS = [
@@ -33,18 +33,17 @@ it('serves no answer across namespace, model, system prompt or conversation', as
   const h = await startHarness({ cache: { decision: 'verifier', verifier_path: 'models/verifier/weights.json' } });
   try {
     const rnd = seededRandom(3);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
-    const partition = (): Partition => ({ namespace: pick(NAMESPACES), model: pick(MODELS), system: pick(SYSTEMS), earlier: pick(EARLIER) });
+    const partition = (): Partition => ({ namespace: pick(NAMESPACES, rnd), model: pick(MODELS, rnd), system: pick(SYSTEMS, rnd), earlier: pick(EARLIER, rnd) });
     for (let i = 0; i < 40; i++) {
       const p = partition();
-      const q = pick(QUESTIONS)[0];
+      const q = pick(QUESTIONS, rnd)[0];
       const res = await h.app.inject({ method: 'POST', url: '/v1/cache/store', payload: { ...body(p, q), response: `${label(p)} ${q}` } });
       expect(res.statusCode).toBe(201);
     }
     const served = new Map<string, number>();
     for (let i = 0; i < 300; i++) {
       const p = partition();
-      const q = pick(pick(QUESTIONS));
+      const q = pick(pick(QUESTIONS, rnd), rnd);
       const out = (await h.app.inject({ method: 'POST', url: '/v1/cache/lookup', payload: body(p, q) })).json();
       served.set(out.status as string, (served.get(out.status as string) ?? 0) + 1);
       if (out.status === 'miss') continue;
